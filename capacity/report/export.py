@@ -1,0 +1,50 @@
+"""Executed notebook → self-contained HTML page (code hidden, nothing loaded from the network)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from capacity.config import PACKAGE_DIR
+
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+# Anything that would load from the network at view time; plotly adds a MathJax CDN tag per figure.
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>", re.IGNORECASE)
+
+
+def _strip_for_publication(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    # stderr (library logs, warnings) and the injected-parameters cell are for the run log,
+    # not for readers.
+    nb = nbformat.from_dict(nb)
+    cells = []
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def export_html(executed: Path, html_out: Path, title: str) -> Path:
+    """Write the HTML page of an executed notebook."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(_strip_for_publication(nb))
+    body = _REMOTE_SCRIPT.sub("", body)
+    html_out.write_text(body, encoding="utf-8")
+    return html_out
