@@ -11,6 +11,8 @@ import typer
 
 from capacity.commands.demo import demo
 from capacity.commands.ingest import ingest
+from capacity.commands.lab import lab
+from capacity.commands.report import report
 
 app = typer.Typer(
     name="capacity",
@@ -42,3 +44,5 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debu
 
 app.command("demo")(demo)
 app.command("ingest")(ingest)
+app.command("report")(report)
+app.command("lab")(lab)

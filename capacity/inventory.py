@@ -41,7 +41,7 @@ def table_persons_by_year(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(read_sql("inventory_persons_by_year")).pl()
 
 
-def plot_persons_by_year(con: duckdb.DuckDBPyConnection) -> go.Figure:
+def plot_persons_by_year(con: duckdb.DuckDBPyConnection, height: int = 420) -> go.Figure:
     """Line chart of persons in placement on 1 January, region-wide."""
     df = table_persons_by_year(con)
     fig = go.Figure(
@@ -58,7 +58,7 @@ def plot_persons_by_year(con: duckdb.DuckDBPyConnection) -> go.Figure:
         xaxis_title="År",
         yaxis_title="Antal borgere",
         yaxis_rangemode="tozero",
-        height=420,
+        height=height,
     )
     return fig
 

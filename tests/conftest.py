@@ -32,3 +32,11 @@ def demo_db(demo_data_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     result = run_ingest(demo_data_raw, db)
     assert result.ok or any(f.status == "quarantined" for f in result.files)
     return db
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One full report run on the demo database, shared by the report and browser tests."""
+    from capacity.report.runner import run_report
+
+    return run_report(demo_db, tmp_path_factory.mktemp("reports"))

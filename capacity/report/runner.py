@@ -32,6 +32,7 @@ class PageSpec:
     slug: str
     title: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    kind: str = "page"  # page (HTML report page) | slides (reveal.js)
 
 
 @dataclass
@@ -100,8 +101,9 @@ def expand_pages(conf: dict[str, Any] | None = None) -> list[PageSpec]:
     pages: list[PageSpec] = []
     for entry in conf["pages"]:
         foreach = entry.get("foreach")
+        kind = entry.get("kind", "page")
         if foreach is None:
-            pages.append(PageSpec(entry["notebook"], entry["slug"], entry["title"]))
+            pages.append(PageSpec(entry["notebook"], entry["slug"], entry["title"], kind=kind))
             continue
         if foreach == "target_groups":
             items = {g["id"]: g["label"] for g in load_conf("target_groups")["groups"]}
@@ -116,6 +118,7 @@ def expand_pages(conf: dict[str, Any] | None = None) -> list[PageSpec]:
                     f"{entry['slug']}-{key}".lower(),
                     entry["title"].format(id=key, label=label),
                     {entry["as"]: key},
+                    kind,
                 )
             )
     return pages
@@ -137,7 +140,7 @@ def execute_page(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from capacity.report.export import export_html
+    from capacity.report.export import export_html, export_slides
 
     t0 = time.perf_counter()
     out_dir = Path(run_dir)
@@ -179,7 +182,7 @@ def execute_page(
                 error=f"{type(exc).__name__}: {exc}", attempts=attempt,
             )  # fmt: skip
     html = out_dir / f"{spec.slug}.html"
-    export_html(executed, html, spec.title)
+    (export_slides if spec.kind == "slides" else export_html)(executed, html, spec.title)
     return PageResult(
         spec.slug, spec.title, "ok", time.perf_counter() - t0, html=html.name, attempts=attempt
     )
