@@ -47,3 +47,12 @@ def test_executed_notebooks_stay_in_the_run_folder(demo_report):
         p.slug for p in demo_report.pages
     )
     assert not list(NOTEBOOK_DIR.rglob("*.ipynb"))
+
+
+def test_headline_png_written(demo_report):
+    from capacity.report.browser import chromium_available
+
+    if not chromium_available():
+        pytest.skip("needs /usr/bin/chromium for kaleido")
+    png = demo_report.run_dir / "figurer" / "borgere_i_tilbud.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

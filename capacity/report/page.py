@@ -33,6 +33,12 @@ class Page:
     synthetic: bool
     run_dir: Path | None
 
+    def save_pngs(self, figures: dict[str, Any]) -> None:
+        """Static PNG copies of the page's headline figures in ``<run>/figurer/``."""
+        from capacity.report.images import export_pngs
+
+        export_pngs(self.run_dir, figures)
+
     def banner(self) -> Any:
         """The synthetic-data label as an HTML display object (empty when data are real)."""
         from IPython.display import HTML

@@ -45,7 +45,9 @@ show_table(inventory.table_loaded_files(page.con))
 
 # %%
 persons = inventory.table_persons_by_year(page.con)
-inventory.plot_persons_by_year(page.con)
+persons_figure = inventory.plot_persons_by_year(page.con)
+page.save_pngs({"borgere_i_tilbud": persons_figure})
+persons_figure
 
 # %%
 write_summary(page, inventory.summary_persons(persons))
