@@ -35,8 +35,8 @@ class Measurement:
     def row(self) -> str:
         extra = ", ".join(f"{k} {v}" for k, v in self.extra.items())
         return (
-            f"| {self.step} | {self.scale} | {self.median_s:.2f} | {self.min_s:.2f}–{self.max_s:.2f}"
-            f" | {self.peak_rss_mib:.0f} | {extra} |"
+            f"| {self.step} | {self.scale} | {self.median_s:.2f} "
+            f"| {self.min_s:.2f}–{self.max_s:.2f} | {self.peak_rss_mib:.0f} | {extra} |"
         )
 
 
