@@ -31,10 +31,22 @@ def reports_dir() -> Path:
     return Path(os.environ.get("CAPACITY_REPORTS", PROJECT_ROOT / "reports"))
 
 
+def conf_path(name: str) -> Path:
+    """``<name>.yaml`` from ``$CAPACITY_CONF_DIR`` when it holds one, else from capacity/conf/.
+
+    The override lets a municipality try its own rules, and the benchmarks scale the demo
+    region, without editing the shipped configuration.
+    """
+    override = os.environ.get("CAPACITY_CONF_DIR")
+    if override and (Path(override) / f"{name}.yaml").is_file():
+        return Path(override) / f"{name}.yaml"
+    return CONF_DIR / f"{name}.yaml"
+
+
 @cache
 def load_conf(name: str) -> Any:
-    """Parse ``capacity/conf/<name>.yaml`` (cached; treat the result as read-only)."""
-    with (CONF_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
+    """Parse the configuration file ``<name>.yaml`` (cached; treat the result as read-only)."""
+    with conf_path(name).open(encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 

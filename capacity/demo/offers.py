@@ -54,7 +54,11 @@ def _offer_names(rng: np.random.Generator, conf: dict[str, Any], n: int) -> list
     fixed_stems = {name.split(" ")[-1] for name in conf["fixed_names"]}
     stems = [s for s in stems if s not in fixed_stems]
     order = rng.permutation(len(stems))[:n]
-    return [stems[i] for i in order]
+    names = [stems[i] for i in order]
+    # Scaled-up regions (benchmarks) need more names than the pool: numbered variants.
+    for k in range(len(names), n):
+        names.append(f"{stems[order[k % len(order)]]} {k // len(order) + 1}")
+    return names
 
 
 def _unique_ints(rng: np.random.Generator, bounds: Any, n: int) -> np.ndarray:

@@ -18,6 +18,8 @@ from capacity.demo.calendar import OPEN_END, day, year_of
 from capacity.demo.episodes import GROUPS, KINDS, REASONS, Episodes, Persons
 from capacity.demo.offers import OfferRows
 
+_MUNI_SLOTS = 4096
+
 
 def _segment(
     rng: np.random.Generator, conf: dict[str, Any], ep: Episodes
@@ -90,7 +92,8 @@ class _ProviderChooser:
     ) -> np.ndarray:
         """Offer row per period, drawn per (kind, group, municipality, opening interval)."""
         bucket = np.searchsorted(self.breaks, start, side="right")
-        key = ((kind * len(GROUPS) + group) * 64 + muni) * 1024 + bucket
+        # muni gets 12 bits: the benchmarks scale the region to hundreds of municipalities
+        key = ((kind * len(GROUPS) + group) * _MUNI_SLOTS + muni) * 1024 + bucket
         out = np.empty(start.size, dtype=np.int64)
         order = np.argsort(key, kind="stable")
         uniq, first = np.unique(key[order], return_index=True)
@@ -98,8 +101,8 @@ class _ProviderChooser:
         for i, kval in enumerate(uniq.tolist()):
             idx = order[bounds[i] : bounds[i + 1]]
             b = kval % 1024
-            m = (kval // 1024) % 64
-            kg = kval // (1024 * 64)
+            m = (kval // 1024) % _MUNI_SLOTS
+            kg = kval // (1024 * _MUNI_SLOTS)
             ki, gi = divmod(kg, len(GROUPS))
             ref = self.breaks[b - 1] if b > 0 else -OPEN_END + 1
             avail = (self.open_day <= ref) & (self.close_day > ref)
