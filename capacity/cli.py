@@ -9,6 +9,7 @@ import logging
 
 import typer
 
+from capacity.commands.check_publication import check_publication
 from capacity.commands.demo import demo
 from capacity.commands.ingest import ingest
 from capacity.commands.lab import lab
@@ -46,3 +47,4 @@ app.command("demo")(demo)
 app.command("ingest")(ingest)
 app.command("report")(report)
 app.command("lab")(lab)
+app.command("check-publication")(check_publication)

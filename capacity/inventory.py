@@ -68,4 +68,4 @@ def summary_persons(persons: pl.DataFrame) -> dict[str, int]:
     last = persons.filter(pl.col("persons") > 0).tail(1)
     if last.is_empty():
         return {}
-    return {"year": int(last["year"][0]), "persons_in_placement": int(last["persons"][0])}
+    return {"year": int(last["year"][0]), "placed_persons": int(last["persons"][0])}

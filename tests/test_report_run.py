@@ -16,6 +16,13 @@ def test_every_page_ran(demo_report):
     assert demo_report.ok
 
 
+def test_run_passes_publication_check(demo_report):
+    from capacity.disclosure import scan_run_folder
+
+    assert demo_report.findings == []
+    assert scan_run_folder(demo_report.run_dir) == []
+
+
 def test_index_links_every_page(demo_report):
     index = demo_report.index_html.read_text(encoding="utf-8")
     for page in demo_report.pages:
@@ -37,7 +44,7 @@ def test_summary_json(demo_report):
     assert summary["run"]["pages_failed"] == 0
     assert summary["data"]["synthetic"] is True
     assert summary["data"]["tilbudsportalen_extracts"]
-    assert summary["pages"]["overblik"]["persons_in_placement"] > 0
+    assert summary["pages"]["overblik"]["placed_persons"] > 0
 
 
 def test_executed_notebooks_stay_in_the_run_folder(demo_report):

@@ -206,6 +206,7 @@ def run_report(
     on_page_done: Callable[[PageResult], None] | None = None,
 ) -> RunResult:
     """Execute all report pages into a new run folder and write index.html and summary.json."""
+    from capacity.disclosure import scan_run_folder
     from capacity.report.index import write_index, write_run_summary
 
     t0 = time.perf_counter()
@@ -256,6 +257,10 @@ def run_report(
     result = RunResult(run_dir=run_dir, pages=ordered, seconds=time.perf_counter() - t0)
     summary = write_run_summary(result, db, conf)
     write_index(result, summary, conf)
+    # Last step: nothing leaves the workbench with a small count, a CPR number or the key in it.
+    result.findings = [
+        f"{f.file}: {f.location} ({f.kind}: {f.description})" for f in scan_run_folder(run_dir)
+    ]
     result.seconds = time.perf_counter() - t0
     (run_dir / "run.json").write_text(
         json.dumps(
@@ -263,6 +268,7 @@ def run_report(
                 "run_dir": run_dir.name,
                 "seconds": round(result.seconds, 1),
                 "pages": [asdict(p) for p in ordered],
+                "publication_findings": result.findings,
             },
             ensure_ascii=False,
             indent=2,

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import html
-import math
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
+from capacity.disclosure import format_number_da
 
-def format_number(value: Any, decimals: int = 0) -> str:
-    """Danish style: thousands dot, decimal comma ('1.234,5'); None → '' ."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
+
+def _cell(value: Any, decimals: int) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nej"
-    if isinstance(value, int | float | Decimal):
-        text = f"{float(value):,.{decimals}f}" if decimals else f"{round(float(value)):,}"
-        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return str(value)
+    return format_number_da(value, decimals)
 
 
 def render_table(
@@ -31,7 +25,7 @@ def render_table(
     body = []
     for row in df.iter_rows():
         cells = "".join(
-            f"<td>{html.escape(format_number(v, decimals.get(c, 0)))}</td>"
+            f"<td>{html.escape(_cell(v, decimals.get(c, 0)))}</td>"
             for c, v in zip(df.columns, row, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
