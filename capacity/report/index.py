@@ -72,7 +72,10 @@ def write_index(result: RunResult, summary: dict[str, Any], conf: dict[str, Any]
         autoescape=select_autoescape(["html", "j2"]),
     )
     html = env.get_template("index.html.j2").render(
-        title=conf["title"], result=result, summary=summary
+        title=conf["title"],
+        result=result,
+        summary=summary,
+        annex=(result.run_dir / "bilag.xlsx").exists(),
     )
     out = result.run_dir / "index.html"
     out.write_text(html, encoding="utf-8")

@@ -32,6 +32,27 @@ class Page:
     con: duckdb.DuckDBPyConnection
     synthetic: bool
     run_dir: Path | None
+    _tables: int = 0
+
+    def table(
+        self,
+        df: Any,
+        title: str,
+        decimals: dict[str, int] | None = None,
+        footnote: str = "",
+        annex: bool = True,
+    ) -> Any:
+        """Show a published table and keep it for the run's Excel annex (bilag.xlsx).
+
+        ``df`` must already be publishable (suppressed or formatted by capacity.disclosure).
+        """
+        from capacity.report.annex import save_annex_table
+        from capacity.report.tables import show_table
+
+        self._tables += 1
+        if annex and self.run_dir is not None:
+            save_annex_table(self.run_dir, self.slug, self._tables, title, df, footnote=footnote)
+        return show_table(df, decimals, caption=title, footnote=footnote)
 
     def save_pngs(self, figures: dict[str, Any]) -> None:
         """Static PNG copies of the page's headline figures in ``<run>/figurer/``."""

@@ -33,6 +33,7 @@ class PageSpec:
     title: str
     parameters: dict[str, Any] = field(default_factory=dict)
     kind: str = "page"  # page (HTML report page) | slides (reveal.js)
+    stage: int = 1  # pages of a later stage start when every page of earlier stages is done
 
 
 @dataclass
@@ -102,8 +103,11 @@ def expand_pages(conf: dict[str, Any] | None = None) -> list[PageSpec]:
     for entry in conf["pages"]:
         foreach = entry.get("foreach")
         kind = entry.get("kind", "page")
+        stage = int(entry.get("stage", 1))
         if foreach is None:
-            pages.append(PageSpec(entry["notebook"], entry["slug"], entry["title"], kind=kind))
+            pages.append(
+                PageSpec(entry["notebook"], entry["slug"], entry["title"], kind=kind, stage=stage)
+            )
             continue
         if foreach == "target_groups":
             items = {g["id"]: g["label"] for g in load_conf("target_groups")["groups"]}
@@ -119,6 +123,7 @@ def expand_pages(conf: dict[str, Any] | None = None) -> list[PageSpec]:
                     entry["title"].format(id=key, label=label),
                     {entry["as"]: key},
                     kind,
+                    stage,
                 )
             )
     return pages
@@ -198,6 +203,53 @@ def _kernel_environment(run_dir: Path, db: Path) -> None:
         os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
 
 
+def _run_stage(
+    pool: ProcessPoolExecutor,
+    pages: list[PageSpec],
+    *,
+    run_dir: Path,
+    ex: dict[str, Any],
+    workers: int,
+    on_page_done: Callable[[PageResult], None] | None,
+) -> dict[str, PageResult]:
+    """Execute one stage's pages in the pool, under a wall-clock guard."""
+    results: dict[str, PageResult] = {}
+    guard = float(ex["page_timeout"]) * max(1, -(-len(pages) // workers))
+    futures = {
+        pool.submit(
+            execute_page, spec, str(run_dir), int(ex["start_timeout"]),
+            int(ex["cell_timeout"]), int(ex["kernel_start_retries"]),
+        ): spec
+        for spec in pages
+    }  # fmt: skip
+    pending = set(futures)
+    deadline = time.monotonic() + guard
+    while pending:
+        done, pending = wait(
+            pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED
+        )
+        if not done:  # wall-clock guard hit: give up on what is still running
+            for fut in pending:
+                spec = futures[fut]
+                fut.cancel()
+                results[spec.slug] = PageResult(
+                    spec.slug, spec.title, "failed", guard, error="timed out"
+                )
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            break
+        for fut in done:
+            spec = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # a crashed worker process
+                res = PageResult(spec.slug, spec.title, "failed", 0.0, error=repr(exc))
+            results[spec.slug] = res
+            if on_page_done:
+                on_page_done(res)
+    return results
+
+
 def run_report(
     db: Path | None = None,
     out: Path | None = None,
@@ -207,6 +259,7 @@ def run_report(
 ) -> RunResult:
     """Execute all report pages into a new run folder and write index.html and summary.json."""
     from capacity.disclosure import scan_run_folder
+    from capacity.report.annex import write_annex
     from capacity.report.index import write_index, write_run_summary
 
     t0 = time.perf_counter()
@@ -218,43 +271,18 @@ def run_report(
     _kernel_environment(run_dir, db)
     results: dict[str, PageResult] = {}
     workers = max(1, min(int(ex["workers"]), os.cpu_count() or 1, 2))
-    guard = float(ex["page_timeout"]) * max(1, -(-len(pages) // workers))
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {
-            pool.submit(
-                execute_page, spec, str(run_dir), int(ex["start_timeout"]),
-                int(ex["cell_timeout"]), int(ex["kernel_start_retries"]),
-            ): spec
-            for spec in pages
-        }  # fmt: skip
-        pending = set(futures)
-        deadline = time.monotonic() + guard
-        while pending:
-            done, pending = wait(
-                pending, timeout=max(0.0, deadline - time.monotonic()), return_when=FIRST_COMPLETED
+        for stage in sorted({p.stage for p in pages}):
+            batch = [p for p in pages if p.stage == stage]
+            results.update(
+                _run_stage(
+                    pool, batch, run_dir=run_dir, ex=ex, workers=workers, on_page_done=on_page_done
+                )
             )
-            if not done:  # wall-clock guard hit: give up on what is still running
-                for fut in pending:
-                    spec = futures[fut]
-                    fut.cancel()
-                    results[spec.slug] = PageResult(
-                        spec.slug, spec.title, "failed", guard, error="timed out"
-                    )
-                for proc in list(getattr(pool, "_processes", {}).values()):
-                    proc.terminate()
-                break
-            for fut in done:
-                spec = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # a crashed worker process
-                    res = PageResult(spec.slug, spec.title, "failed", 0.0, error=repr(exc))
-                results[spec.slug] = res
-                if on_page_done:
-                    on_page_done(res)
     ordered = [results[p.slug] for p in pages]
     result = RunResult(run_dir=run_dir, pages=ordered, seconds=time.perf_counter() - t0)
+    write_annex(run_dir, [p.slug for p in pages], {p.slug: p.title for p in pages})
     summary = write_run_summary(result, db, conf)
     write_index(result, summary, conf)
     # Last step: nothing leaves the workbench with a small count, a CPR number or the key in it.

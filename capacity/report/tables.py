@@ -17,7 +17,7 @@ def _cell(value: Any, decimals: int) -> str:
 
 
 def render_table(
-    df: pl.DataFrame, decimals: dict[str, int] | None = None, caption: str = ""
+    df: pl.DataFrame, decimals: dict[str, int] | None = None, caption: str = "", footnote: str = ""
 ) -> str:
     """HTML for a published table (strings pass through, e.g. '<5' for suppressed cells)."""
     decimals = decimals or {}
@@ -30,14 +30,17 @@ def render_table(
         )
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    note = f'<p class="km-footnote">{html.escape(footnote)}</p>' if footnote else ""
     return (
         f'<table class="km-table">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<tbody>{''.join(body)}</tbody></table>{note}"
     )
 
 
-def show_table(df: pl.DataFrame, decimals: dict[str, int] | None = None, caption: str = "") -> Any:
+def show_table(
+    df: pl.DataFrame, decimals: dict[str, int] | None = None, caption: str = "", footnote: str = ""
+) -> Any:
     """Display object for a notebook cell."""
     from IPython.display import HTML
 
-    return HTML(render_table(df, decimals, caption))
+    return HTML(render_table(df, decimals, caption, footnote))

@@ -21,7 +21,7 @@
 
 # %%
 from capacity import quality
-from capacity.report import show_table, start_page
+from capacity.report import start_page
 
 # %% tags=["parameters"]
 slug: str = "datakvalitet"  # output name of this page in the run folder
@@ -41,7 +41,7 @@ page.banner()
 quality.plot_rows_by_municipality(page.con)
 
 # %%
-show_table(quality.table_files(page.con))
+page.table(quality.table_files(page.con), "Leverancer og deres rækker")
 
 # %% [markdown]
 # ## Afviste rækker pr. kommune og årsag
@@ -50,7 +50,7 @@ show_table(quality.table_files(page.con))
 # Rettelser sker i kommunens fagsystem, hvorefter leverancen sendes igen og erstatter den gamle.
 
 # %%
-show_table(quality.table_rejects_by_municipality(page.con))
+page.table(quality.table_rejects_by_municipality(page.con), "Afviste rækker pr. kommune og årsag")
 
 # %% [markdown]
 # ## Leverandører uden kobling til Tilbudsportalen
@@ -60,7 +60,9 @@ show_table(quality.table_rejects_by_municipality(page.con))
 # og pladser. Forslag til kobling står i `provider_suggestions.csv` ved databasen.
 
 # %%
-show_table(quality.table_unmatched_providers(page.con))
+page.table(
+    quality.table_unmatched_providers(page.con), "Leverandører uden kobling til Tilbudsportalen"
+)
 
 # %% [markdown]
 # ## Hvor kommer målgruppen fra?
@@ -69,8 +71,9 @@ show_table(quality.table_unmatched_providers(page.con))
 # målgrupper fra Tilbudsportalen. Uden nogen af delene tælles placeringen under "Øvrige".
 
 # %%
-show_table(
+page.table(
     quality.table_classification_source(page.con),
+    "Kilde til målgruppen",
     decimals={
         "Borgerens målgruppe (%)": 1,
         "Tilbuddets målgrupper (%)": 1,
@@ -82,4 +85,4 @@ show_table(
 # ## Udtræk fra Tilbudsportalen
 
 # %%
-show_table(quality.table_extracts(page.con))
+page.table(quality.table_extracts(page.con), "Udtræk fra Tilbudsportalen")

@@ -20,7 +20,7 @@
 
 # %%
 from capacity import inventory
-from capacity.report import show_table, start_page, write_summary
+from capacity.report import start_page, write_summary
 
 # %% tags=["parameters"]
 slug: str = "overblik"  # output name of this page in the run folder
@@ -36,7 +36,7 @@ page.banner()
 # læses, sættes i karantæne. Detaljerne står på siden om datakvalitet.
 
 # %%
-show_table(inventory.table_loaded_files(page.con))
+page.table(inventory.table_loaded_files(page.con), "Indlæste data pr. inputtype")
 
 # %% [markdown]
 # ## Borgere i tilbud over tid
