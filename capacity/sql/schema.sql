@@ -20,7 +20,10 @@ CREATE TABLE IF NOT EXISTS load_log (
     blank_lines INTEGER NOT NULL,      -- empty or whitespace-only lines (skipped, counted here)
     status VARCHAR NOT NULL,           -- loaded | quarantined
     reason VARCHAR,                    -- quarantine reason code (NULL when loaded)
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    warnings INTEGER,                  -- rows loaded with a warning (see load_warnings)
+    config_sha256 VARCHAR              -- hash of the ingest rules used (an unchanged file is
+                                       -- re-read when the rules change)
 );
 
 -- Rejected rows: where and why, never the content.
@@ -53,6 +56,8 @@ CREATE TABLE IF NOT EXISTS placement_rows (
     primaer_maalgruppe VARCHAR,        -- FFB name as delivered (trimmed)
     sekundaer_maalgruppe VARCHAR,      -- '|'-joined FFB names as delivered (trimmed)
     afslutningsaarsag VARCHAR,
+    leverandoer_cvr VARCHAR,           -- provider CVR when the delivery has it (profile field)
+    leverandoer_kommune VARCHAR,       -- provider municipality code when the delivery has it
     PRIMARY KEY (file, line)
 );
 
@@ -77,13 +82,17 @@ CREATE TABLE IF NOT EXISTS offers (
     alder_fra SMALLINT,
     alder_til SMALLINT,
     takst DECIMAL(12, 2),              -- kr. per døgn
-    godkendt BOOLEAN NOT NULL
+    godkendt BOOLEAN NOT NULL,
+    paragraf_raw VARCHAR               -- as written (e.g. "§ 66, stk. 1, nr. 5"; nr. 5 and nr. 6
+                                       -- of one afdeling share a code but are separate rows)
 );
 
 -- Provider name (as the case systems spell it) -> Tilbudsportalen id, maintained by hand.
 CREATE TABLE IF NOT EXISTS provider_map (
     leverandoer VARCHAR PRIMARY KEY,
-    tilbud_id INTEGER NOT NULL
+    tilbud_id INTEGER NOT NULL,
+    file VARCHAR,                      -- source file (mappings/leverandoerer.csv)
+    line INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS population (
@@ -93,7 +102,9 @@ CREATE TABLE IF NOT EXISTS population (
     koen VARCHAR NOT NULL,             -- M | K
     antal INTEGER NOT NULL,
     kind VARCHAR NOT NULL,             -- actual | projection
-    vintage VARCHAR                    -- projection vintage (file suffix); NULL for actual
+    vintage VARCHAR,                   -- projection vintage (file suffix); NULL for actual
+    file VARCHAR,                      -- source file, e.g. population/frkm_2024.csv
+    line INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS planned_capacity (
@@ -104,7 +115,9 @@ CREATE TABLE IF NOT EXISTS planned_capacity (
     pladser INTEGER NOT NULL,
     pladser_andre_kommuner INTEGER NOT NULL,
     aar SMALLINT NOT NULL,             -- first year the places exist
-    status VARCHAR NOT NULL
+    status VARCHAR NOT NULL,
+    file VARCHAR,
+    line INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS waiting_list (
@@ -114,5 +127,39 @@ CREATE TABLE IF NOT EXISTS waiting_list (
     handlekommune VARCHAR NOT NULL,
     target_group VARCHAR NOT NULL,
     referral_date DATE NOT NULL,
-    placement_date DATE                -- NULL = still waiting
+    placement_date DATE,               -- NULL = still waiting
+    file VARCHAR,
+    line INTEGER
+);
+
+-- Rows that were loaded but deserve a look (e.g. a paragraph used outside its validity
+-- period). Like rejects: where and what, never the content.
+CREATE TABLE IF NOT EXISTS load_warnings (
+    file VARCHAR NOT NULL,
+    line INTEGER NOT NULL,
+    field VARCHAR,
+    code VARCHAR NOT NULL              -- warning code (docs/data-contract.md)
+);
+
+-- Suggestions for provider names with no mapping and no tilbud_id (review them, then add the
+-- accepted ones to data_raw/mappings/leverandoerer.csv). Rebuilt by every ingest.
+CREATE TABLE IF NOT EXISTS provider_suggestions (
+    leverandoer VARCHAR NOT NULL,
+    antal_placeringer INTEGER NOT NULL,  -- loaded placement rows with this provider name
+    rank SMALLINT,                       -- 1 = best suggestion; NULL when there is none
+    forslag_tilbud_id INTEGER,
+    forslag_navn VARCHAR,
+    score DOUBLE,                        -- 0-100
+    basis VARCHAR                        -- name | cvr | name+kommune
+);
+
+-- The paragraph codes of capacity/conf/paragraphs.yaml, rebuilt by every ingest.
+CREATE TABLE IF NOT EXISTS paragraphs (
+    code VARCHAR PRIMARY KEY,
+    label VARCHAR NOT NULL,
+    series VARCHAR NOT NULL,
+    area VARCHAR NOT NULL,             -- children | adults
+    offer_type VARCHAR NOT NULL,       -- residential | day
+    valid_from DATE,
+    valid_to DATE
 );
