@@ -11,6 +11,7 @@ import typer
 
 from capacity.commands.check_publication import check_publication
 from capacity.commands.demo import demo
+from capacity.commands.forecast import forecast
 from capacity.commands.ingest import ingest
 from capacity.commands.lab import lab
 from capacity.commands.report import report
@@ -45,6 +46,7 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debu
 
 app.command("demo")(demo)
 app.command("ingest")(ingest)
+app.command("forecast")(forecast)
 app.command("report")(report)
 app.command("lab")(lab)
 app.command("check-publication")(check_publication)

@@ -24,6 +24,15 @@ def ingest(
     ),
 ) -> None:
     """Load data_raw/ into the database: every row is loaded or rejected with a reason."""
+    if not run_and_report(data_raw, db).ok:
+        raise typer.Exit(1)
+
+
+def run_and_report(data_raw: Path | None, db: Path | None):
+    """Run ingest with a progress bar and print its summary; returns the IngestResult.
+
+    Exits 2 on a key mismatch or a held lock, 1 on other data problems that stop the run.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -104,5 +113,4 @@ def ingest(
             f"{result.unmatched_providers} provider names have no mapping and no tilbud_id; "
             f"review the suggestions in {where}."
         )
-    if not result.ok:
-        raise typer.Exit(1)
+    return result

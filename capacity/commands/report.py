@@ -25,9 +25,13 @@ def report(
     from capacity.report.runner import expand_pages, run_report
 
     if not skip_ingest:
-        from capacity.commands.ingest import ingest
+        from capacity.commands.ingest import run_and_report
 
-        ingest(data_raw=data_raw, db=db)
+        ingested = run_and_report(data_raw, db)
+        # Quarantined files are reported on the data-quality page; anything worse stops the run.
+        if ingested.failed or ingested.missing_required:
+            console.print("[red]Ingest failed: the report was not run.[/red]")
+            raise typer.Exit(1)
     pages = expand_pages()
     try:
         with make_progress() as progress:
