@@ -248,3 +248,29 @@ def test_inputs_are_validated() -> None:
     with pytest.raises(ValueError):
         GapInputs(hand_inputs().demand, Supply("V1", 1.0, 1.0), ProvisionMix.neutral("V4"))
     assert math.isclose(hand_inputs().mix.private_share, 0.25)
+
+
+def test_paths_follow_the_principal_model():
+    # Paths centred on 100 (sd 10) are moved to a principal forecast of mean 60 with an 80 %
+    # interval 50..70: the mean becomes 60, the sd 10 / 1.2816 = 7.80, and ranks are kept.
+    from capacity.gap.adapters import match_principal
+
+    rng = np.random.default_rng(1)
+    paths = rng.normal(100, 10, size=(4000, 2))
+    table = pl.DataFrame(
+        {
+            "level": ["region", "region"],
+            "quantity": ["census", "census"],
+            "model": ["principal", "principal"],
+            "kind": ["forecast", "forecast"],
+            "year": [2026, 2027],
+            "mean": [60.0, 80.0],
+            "p10": [50.0, 70.0],
+            "p90": [70.0, 90.0],
+        }
+    )
+    moved = match_principal(paths, table, [2026, 2027])
+    assert moved[:, 0].mean() == pytest.approx(60.0, abs=1e-9)
+    assert moved[:, 0].std() == pytest.approx(10 / 1.2815515655446004, rel=1e-9)
+    assert moved[:, 1].mean() == pytest.approx(80.0, abs=1e-9)
+    assert (np.argsort(moved[:, 0]) == np.argsort(paths[:, 0])).all()

@@ -138,12 +138,44 @@ def load_demand_paths(
     notes = list(forecast.notes)
     principal = forecast.principal.get("census")
     if principal and principal != "stockflow":
+        paths = match_principal(paths, forecast.table, years)
         notes.append(
             f"the backtest chose '{principal}' as principal census model; the gap uses the "
-            "stock-flow sample paths (the only model with a full demand distribution)"
+            "stock-flow sample paths re-centred and re-scaled, year by year, to that model's "
+            "mean and 80 % interval, so gap and forecast tell the same story"
         )
     demand = DemandPaths(target_group, years, paths, base_year, float(observed[0]), index)
     return demand, tuple(notes)
+
+
+_Z80 = 1.2815515655446004  # standard normal 90 % quantile: p10..p90 spans 2 x _Z80 sd
+
+
+def match_principal(paths: np.ndarray, table: pl.DataFrame, years: list[int]) -> np.ndarray:
+    """Stock-flow paths moved to the principal model's region mean and spread per year.
+
+    Each year's path values are standardised and mapped onto the principal forecast's mean and
+    the standard deviation implied by its (backtest-calibrated) 80 % interval. A path keeps its
+    rank every year, so the paths stay coherent over time; values are never negative.
+    """
+    principal = table.filter(
+        (pl.col("level") == "region")
+        & (pl.col("quantity") == "census")
+        & (pl.col("model") == "principal")
+        & (pl.col("kind") == "forecast")
+    )
+    by_year = {int(r["year"]): r for r in principal.iter_rows(named=True)}
+    out = paths.copy()
+    for j, year in enumerate(years):
+        row = by_year.get(year)
+        if row is None or row["mean"] is None:
+            continue
+        column = paths[:, j]
+        sd = float(column.std())
+        target_sd = max(float(row["p90"]) - float(row["p10"]), 0.0) / (2 * _Z80)
+        z = (column - column.mean()) / sd if sd > 0 else np.zeros_like(column)
+        out[:, j] = np.maximum(float(row["mean"]) + z * target_sd, 0.0)
+    return out
 
 
 # -- supply -----------------------------------------------------------------------------------

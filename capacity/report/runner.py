@@ -110,7 +110,10 @@ def expand_pages(conf: dict[str, Any] | None = None) -> list[PageSpec]:
             )
             continue
         if foreach == "target_groups":
-            items = {g["id"]: g["label"] for g in load_conf("target_groups")["groups"]}
+            # one page per analysis group; X (øvrige) is shown on the overview, not forecast
+            tg = load_conf("target_groups")
+            other = tg.get("other_group", "X")
+            items = {g: spec["label"] for g, spec in tg["groups"].items() if g != other}
         elif foreach == "municipalities":
             items = municipalities()
         else:
