@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from capacity.gap.inputs import DemandPaths
-
 if TYPE_CHECKING:
+    # capacity.gap pulls in scipy.stats (~0.7 s): profile pages only read Parquet
+    from capacity.gap.inputs import DemandPaths
     from capacity.report.page import Page
 
 RESULTS_DIR = "results"
@@ -125,6 +125,8 @@ def demand_frame(demand: DemandPaths) -> pl.DataFrame:
 
 def demand_from_frame(frame: pl.DataFrame) -> DemandPaths:
     """The inverse of demand_frame for one target group."""
+    from capacity.gap.inputs import DemandPaths
+
     groups = frame["target_group"].unique().to_list()
     if len(groups) != 1:
         raise ValueError(f"demand frame mixes target groups: {groups}")
