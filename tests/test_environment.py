@@ -81,3 +81,31 @@ def test_generated_folders_are_ignored():
         check=False,
     )
     assert out.stdout.strip() == ""
+
+
+def test_every_imported_package_is_declared():
+    # A module imported by the library but installed only by hand breaks a fresh clone.
+    import ast
+    import sys
+
+    declared = {
+        re.split(r"[<>=!\[ ]", d)[0].lower().replace("-", "_")
+        for d in _pyproject()["project"]["dependencies"]
+    }
+    import_names = {"pyyaml": "yaml", "ipykernel": "IPython"}
+    provided = {import_names.get(d, d).lower() for d in declared} | {"ipython"}
+    missing = set()
+    for path in (PROJECT_ROOT / "capacity").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in {"capacity", "__future__"}:
+                    continue
+                if top.lower() not in provided:
+                    missing.add(top)
+    assert missing == set()
