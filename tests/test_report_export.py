@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from capacity.report.runner import PageSpec, execute_page
+from capacity.report.runner import PageSpec, _drop_kernel, execute_page
 
 NOTEBOOK = """# %%
 import plotly.graph_objects as go
@@ -37,9 +37,11 @@ def _run(tmp_path: Path, renderer: str) -> str:
     nb.write_text(NOTEBOOK, encoding="utf-8")
     old = os.environ.get("PLOTLY_RENDERER")
     os.environ["PLOTLY_RENDERER"] = renderer
+    _drop_kernel()  # a worker's kernel keeps the environment it was started with
     try:
         res = execute_page(PageSpec(str(nb), "p", "Testside"), str(tmp_path), 180, 120, 1)
     finally:
+        _drop_kernel()
         if old is None:
             os.environ.pop("PLOTLY_RENDERER", None)
         else:

@@ -21,7 +21,8 @@ def _strip_for_publication(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(nb)
     cells = []
     for cell in nb.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "km-reset" in tags:
             continue
         if cell.cell_type == "code":
             cell.outputs = [

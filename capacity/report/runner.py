@@ -140,10 +140,58 @@ def _is_kernel_start_failure(exc: BaseException) -> bool:
     )
 
 
+# One kernel per worker process, reused for every page the worker runs: starting a kernel
+# and importing the library costs 4-6 s, several times a profile page's own work.
+_KERNEL: Any = None
+RESET_TAG = "km-reset"
+
+
+def _worker_kernel(cwd: str, start_timeout: int) -> Any:
+    """This worker's running kernel (started on first use, replaced when it died)."""
+    global _KERNEL  # noqa: PLW0603 - one kernel per worker process by design
+    import atexit
+
+    from jupyter_client.manager import KernelManager
+
+    if _KERNEL is not None and _KERNEL.is_alive():
+        return _KERNEL
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=cwd)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=start_timeout)
+    finally:
+        kc.stop_channels()
+    atexit.register(km.shutdown_kernel, now=True)
+    _KERNEL = km
+    return km
+
+
+def _drop_kernel() -> None:
+    global _KERNEL  # noqa: PLW0603
+    if _KERNEL is not None:
+        try:
+            _KERNEL.shutdown_kernel(now=True)
+        except Exception:  # already gone
+            pass
+        _KERNEL = None
+
+
+def _with_reset(nb: Any) -> Any:
+    # A reused kernel starts each page with an empty namespace (imports stay cached).
+    import nbformat
+
+    reset = nbformat.v4.new_code_cell('get_ipython().run_line_magic("reset", "-f")')
+    reset.metadata["tags"] = [RESET_TAG]
+    nb.cells.insert(0, reset)
+    return nb
+
+
 def execute_page(
     spec: PageSpec, run_dir: str, start_timeout: int, cell_timeout: int, retries: int
 ) -> PageResult:
-    """Execute one page notebook and export its HTML (runs in a worker process)."""
+    """Execute one page notebook with Papermill and export its HTML (runs in a worker process)."""
     import jupytext
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -157,18 +205,20 @@ def execute_page(
     attempt = 0
     while True:
         attempt += 1
-        nb = jupytext.read(NOTEBOOK_DIR / spec.notebook)
+        nb = _with_reset(jupytext.read(NOTEBOOK_DIR / spec.notebook))
         nb.metadata["kernelspec"] = {
             "name": "python3",
             "display_name": "Python 3",
             "language": "python",
         }
         try:
+            km = _worker_kernel(str(out_dir), start_timeout)
             pm.execute_notebook(
                 nb,
                 str(executed),
                 parameters=spec.parameters,
                 kernel_name="python3",
+                km=km,
                 progress_bar=False,
                 log_output=False,
                 start_timeout=start_timeout,
@@ -182,6 +232,7 @@ def execute_page(
                 error=f"{exc.ename} in cell {exc.exec_count}: {exc.evalue}", attempts=attempt,
             )  # fmt: skip
         except Exception as exc:  # kernel start / transport problems
+            _drop_kernel()
             if attempt <= retries and _is_kernel_start_failure(exc):
                 log.warning("kernel for %s failed to start; retrying once", spec.slug)
                 continue
