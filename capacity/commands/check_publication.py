@@ -33,7 +33,7 @@ def check_publication(
     try:
         findings = scan_run_folder(run_dir, threshold=threshold, key_file=key_file)
     except DisclosureError as exc:
-        console.print(f"[red]check-publication: {exc}[/red]")
+        console.print(f"[red]check-publication: {exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from None
     n_files = sum(1 for p in Path(run_dir).rglob("*") if p.is_file())
     if not findings:

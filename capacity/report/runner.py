@@ -153,19 +153,35 @@ def _worker_kernel(cwd: str, start_timeout: int) -> Any:
 
     from jupyter_client.manager import KernelManager
 
+    class _ReusedKernel(KernelManager):
+        # nbclient opens a client per page and leaves it open on a kernel it does not own:
+        # remember them so the runner can close them after each page.
+        def client(self, **kwargs: Any) -> Any:
+            kc = super().client(**kwargs)
+            self.page_clients.append(kc)
+            return kc
+
     if _KERNEL is not None and _KERNEL.is_alive():
         return _KERNEL
-    km = KernelManager(kernel_name="python3")
+    km = _ReusedKernel(kernel_name="python3")
+    km.page_clients = []
     km.start_kernel(cwd=cwd)
     kc = km.client()
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=start_timeout)
     finally:
-        kc.stop_channels()
+        _close_clients(km)
     atexit.register(km.shutdown_kernel, now=True)
     _KERNEL = km
     return km
+
+
+def _close_clients(km: Any) -> None:
+    while km.page_clients:
+        kc = km.page_clients.pop()
+        kc.stop_channels()
+        kc.context.destroy(linger=0)
 
 
 def _drop_kernel() -> None:
@@ -225,8 +241,10 @@ def execute_page(
                 execution_timeout=cell_timeout,
                 cwd=str(out_dir),
             )
+            _close_clients(km)
             break
         except PapermillExecutionError as exc:
+            _close_clients(km)
             return PageResult(
                 spec.slug, spec.title, "failed", time.perf_counter() - t0,
                 error=f"{exc.ename} in cell {exc.exec_count}: {exc.evalue}", attempts=attempt,
