@@ -166,6 +166,16 @@ def group_label(group: str, *, short: bool = False) -> str:
     return f"{group} {label}" if label else str(group)
 
 
+def group_column(name: str = "Målgruppe") -> pl.Expr:
+    """The target-group code as its Danish label; the total row (no group) as "I alt"."""
+    return (
+        pl.col("target_group")
+        .map_elements(group_label, return_dtype=pl.String)
+        .fill_null("I alt")
+        .alias(name)
+    )
+
+
 def group_colour(group: str) -> str:
     """The colour of a target group in every figure."""
     return GROUP_COLOURS.get(group, "#7f7f7f")

@@ -16,6 +16,7 @@ from capacity.views.common import (
     GROUP_SHORT_LABELS,
     format_number,
     format_percent_da,
+    group_column,
     group_ids,
     group_label,
     group_order,
@@ -265,10 +266,7 @@ def table_expensive_share(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     share_low = f"Andel af udgiften, over {low} (%)"
     share_high = f"Andel af udgiften, over {high} (%)"
     frame = values.select(
-        pl.col("target_group")
-        .map_elements(group_label, return_dtype=pl.String)
-        .fill_null("I alt")
-        .alias("Målgruppe"),
+        group_column(),
         pl.col("persons").alias("Antal borgere med udgift"),
         (pl.col("spend") / 1e6).alias("Udgift i året (mio. kr.)"),
         pl.col("over1_persons").alias(over_low),
@@ -423,10 +421,7 @@ def table_refund(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         ],
     )
     frame = published.select(
-        pl.col("target_group")
-        .map_elements(group_label, return_dtype=pl.String)
-        .fill_null("I alt")
-        .alias("Målgruppe"),
+        group_column(),
         pl.col("persons").alias("Borgere under 67 år med udgift"),
         pl.col("spend").alias("Udgift i året (mio. kr.)"),
         pl.col("persons_with_refund").alias("Antal med refusion"),

@@ -28,8 +28,8 @@ from capacity.views.common import (
     format_number,
     genitive,
     group_colour,
+    group_column,
     group_ids,
-    group_label,
     markdown,
     municipality_name,
     nulls_to_none,
@@ -196,10 +196,7 @@ def table_profile_groups(
     year = int(ProfileFrames(con, run_dir).stock["year"][0])
     own = f"Antal borgere 1. januar {year}"
     frame = values.select(
-        pl.col("target_group")
-        .map_elements(group_label, return_dtype=pl.String)
-        .fill_null("I alt")
-        .alias("Målgruppe"),
+        group_column(),
         pl.col("stock").alias(own),
         pl.col("rate_per_10000").alias("Pr. 10.000 indbyggere i aldersgruppen"),
         pl.col("index_vs_region").alias("Indeks (regionen = 100)"),
@@ -453,10 +450,7 @@ def table_profile_costs(
         (pl.col("rs") / pl.col("region_persons") / 1e6).alias("region_per_person"),
     )
     frame = values.select(
-        pl.col("target_group")
-        .map_elements(group_label, return_dtype=pl.String)
-        .fill_null("I alt")
-        .alias("Målgruppe"),
+        group_column(),
         pl.col("persons").alias("Antal borgere med udgift"),
         pl.col("spend").alias("Udgift i året (mio. kr.)"),
         pl.col("per_person").alias("Udgift pr. borger (mio. kr.)"),

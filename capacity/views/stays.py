@@ -13,6 +13,7 @@ from capacity.views.common import (
     GROUP_SHORT_LABELS,
     format_number,
     group_colour,
+    group_column,
     group_ids,
     group_label,
     publish_columns,
@@ -179,10 +180,7 @@ def table_waiting_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     if waiting.is_empty() or int(waiting["open_referrals"].sum() + waiting["placed"].sum()) == 0:
         return pl.DataFrame({"Besked": ["Der er ingen venteliste i data."]})
     frame = waiting_values(con).select(
-        pl.col("target_group")
-        .map_elements(group_label, return_dtype=pl.String)
-        .fill_null("I alt")
-        .alias("Målgruppe"),
+        group_column(),
         pl.col("open_referrals").alias("Antal åbne henvisninger"),
         pl.col("open_wait_median_days").alias("Ventet indtil nu, median (dage)"),
         pl.col("open_wait_p75_days").alias("Ventet indtil nu, 75 %-fraktil (dage)"),
