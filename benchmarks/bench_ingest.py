@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -139,21 +140,26 @@ def write_data_raw(root: Path, rows: int, encoding: str) -> Path:
 
 
 INGEST = """
-import json, os, shutil, time
+import json, os, resource, shutil, time
 from pathlib import Path
 from capacity.ingest import run_ingest
 db = Path({db!r})
 for p in (db, db.with_name(db.name + '.wal')):
     p.unlink(missing_ok=True)
+load = os.getloadavg()[0]
 t = time.perf_counter()
 r = run_ingest(Path({data_raw!r}), db)
 s = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_SELF)
 f = [x for x in r.files if x.kind == 'placements'][0]
 own = s - r.timings.get('derive', 0.0)
 print(json.dumps({{'run_ingest_s': round(s, 2), 'rows_per_s': round(f.rows_in / s),
                    'read_s': r.timings['read'], 'load_s': r.timings['load'],
+                   'suggestions_s': r.timings.get('suggestions', 0.0),
                    'derive_s': r.timings['derive'], 'without_derive_s': round(own, 2),
                    'rows_per_s_without_derive': round(f.rows_in / own),
+                   'process_cpu_s': round(use.ru_utime + use.ru_stime, 2),
+                   'load_avg_1min': round(load, 2),
                    'rows_in': f.rows_in, 'rows_loaded': f.rows_loaded}}))
 """
 
@@ -173,7 +179,7 @@ FROM read_csv({path!r}, delim=';', header=true, auto_detect=false, dateformat='%
              'startdato': 'DATE', 'slutdato': 'DATE', 'pris': 'DECIMAL(14,2)',
              'prisenhed': 'VARCHAR', 'primaer_maalgruppe': 'VARCHAR',
              'sekundaer_maalgruppe': 'VARCHAR', 'afslutningsaarsag': 'VARCHAR'}})
-''').fetchone()
+''').fetchall()[0]
 s = time.perf_counter() - t
 print(json.dumps({{'read_csv_s': round(s, 2), 'rows': row[0], 'rows_per_s': round(row[0] / s)}}))
 """
@@ -185,6 +191,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--encoding", default="utf-8", choices=["utf-8", "cp1252"])
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         root = Path(tmp)
         data_raw = write_data_raw(root, args.rows, args.encoding)
@@ -208,8 +215,16 @@ def main() -> None:
                     repeats=args.repeats,
                 )
             )
+    load_after = os.getloadavg()
     rows_per_s = args.rows / ingest.median_s
     print(f"Machine: {machine_description()}")
+    # The machine may be shared: the load average says how much of it the run had.
+    print(
+        "Load average (1, 5, 15 min) before: "
+        + ", ".join(f"{x:.2f}" for x in load_before)
+        + "; after: "
+        + ", ".join(f"{x:.2f}" for x in load_after)
+    )
     print("(median s = wall clock of a fresh subprocess, imports included; the extra column has")
     print(" run_ingest's own timings from inside the process, of the last repeat)")
     print("| step | scale | median s | min–max s | peak RSS MiB | extra |")

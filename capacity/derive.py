@@ -101,24 +101,8 @@ def resolve_window(con: duckdb.DuckDBPyConnection, settings: MetricsSettings) ->
     return DataWindow(data_date, first, last)
 
 
-def _stage(
-    con: duckdb.DuckDBPyConnection,
-    rules: TargetGroupRules,
-    paragraphs: dict[str, dict[str, str | None]],
-) -> pl.DataFrame:
-    """Staging rows with the target-group classification and paragraph attributes."""
-    stage = con.sql(read_sql("derive_stage")).pl()
-    stage = stage.with_columns(
-        pl.when(pl.col("citizen_key").is_not_null())
-        .then(pl.lit("citizen"))
-        .when(pl.col("offer_key").is_not_null())
-        .then(pl.lit("offer"))
-        .otherwise(pl.lit("none"))
-        .alias("tg_source"),
-        pl.coalesce("citizen_key", "offer_key").fill_null("").alias("tg_key"),
-    )
-    lookup = table_name_classification([*stage["tg_key"].unique().to_list(), ""], rules)
-    para = pl.DataFrame(
+def _paragraph_frame(paragraphs: dict[str, dict[str, str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
         [
             {
                 "paragraf": code,
@@ -136,11 +120,75 @@ def _stage(
         },
         orient="row",
     )
-    return (
-        stage.join(lookup, on="tg_key", how="left")
-        .join(para, on="paragraf", how="left")
-        .drop("citizen_key", "offer_key", "tg_key", "paragraf")
+
+
+def compute_episode_ids(chain: pl.DataFrame, gap_days: int) -> pl.DataFrame:
+    """Episode id and position of each counted placement (the rows of derive_chain.sql).
+
+    A placement opens a new episode when more than ``gap_days`` days without any placement
+    lie between it and every earlier placement's end (in the same person and part). Episodes
+    are numbered 1, 2, ... in the order (person, part, episode within the person), so the
+    numbers equal ``dense_rank() OVER (ORDER BY person_key, part, sequence_no)``; episode_seq
+    orders an episode's placements by start, source_rank, file and line. Returns rid,
+    episode_id, episode_seq.
+    """
+    if chain.height == 0:
+        return pl.DataFrame(
+            schema={"rid": pl.Int64, "episode_id": pl.Int64, "episode_seq": pl.Int32}
+        )
+    # One linear pass instead of window functions: the running maximum of the earlier ends
+    # within a (person, part) group is a global running maximum of (group, end) packed into
+    # one integer, because the groups arrive in order.
+    span = 1 << 32
+    new_group = (
+        (pl.col("person_no") != pl.col("person_no").shift(1))
+        | (pl.col("part_no") != pl.col("part_no").shift(1))
+    ).fill_null(True)
+    group = new_group.cum_sum().cast(pl.Int64)
+    packed = pl.col("group") * span + (pl.col("end_day").cast(pl.Int64) + (1 << 31))
+    previous_end = (
+        pl.when(~pl.col("new_group"))
+        .then(packed.cum_max().shift(1) - pl.col("group") * span - (1 << 31))
+        .otherwise(None)
     )
+    opens = pl.col("previous_end").is_null() | (
+        pl.col("start_day").cast(pl.Int64) - pl.col("previous_end") - 1 > gap_days
+    )
+    numbered = (
+        chain.lazy()
+        .sort(["person_no", "part_no", "start_day", "end_day", "file_no", "line"])
+        .with_columns(new_group=new_group, group=group)
+        .with_columns(previous_end=previous_end)
+        .with_columns(episode_id=opens.cast(pl.Int64).cum_sum())
+        .sort(["episode_id", "start_day", "source_rank", "file_no", "line"])
+    )
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = (
+        pl.when(pl.col("episode_id") != pl.col("episode_id").shift(1).fill_null(-1))
+        .then(index)
+        .otherwise(None)
+        .forward_fill()
+    )
+    return numbered.select(
+        pl.col("rid").cast(pl.Int64),
+        "episode_id",
+        (index - first + 1).cast(pl.Int32).alias("episode_seq"),
+    ).collect()
+
+
+def _name_lookup(
+    con: duckdb.DuckDBPyConnection, rules: TargetGroupRules
+) -> tuple[pl.DataFrame, int]:
+    """The classification of every distinct name string, and the rows with an unknown name."""
+    keys = con.sql("SELECT tg_key, count(*) AS n FROM derived_staged GROUP BY tg_key").pl()
+    lookup = table_name_classification([*keys["tg_key"].to_list(), ""], rules)
+    unknown = (
+        keys.join(lookup.select("tg_key", "tg_unknown"), on="tg_key", how="left")
+        .filter(pl.col("tg_unknown").list.len() > 0)
+        .get_column("n")
+        .sum()
+    )
+    return lookup, int(unknown or 0)
 
 
 def rebuild_derived(
@@ -162,8 +210,6 @@ def rebuild_derived(
     if paragraphs is None:
         paragraphs = paragraph_attributes(con)
     window = resolve_window(con, settings)
-    stage = _stage(con, rules, paragraphs)
-    unknown_rows = int(stage.filter(pl.col("tg_unknown").list.len() > 0).height)
 
     rule_params = {
         "age_cut": rules.age_cut,
@@ -180,10 +226,30 @@ def rebuild_derived(
         "episode_split_by_area": str(settings.episodes.split_by_area).lower(),
         "episode_offer_types": "|".join(settings.episodes.offer_types or []),
     }
-    con.register("derived_stage", stage)
+    # The staging query is a temporary view (not persisted, not in the WAL), read three times
+    # in the rebuild's transaction: its distinct name strings, the chaining columns of the
+    # counted placements, then every column for the insert.
+    con.register("derived_paragraphs", _paragraph_frame(paragraphs))
+    con.execute("CREATE OR REPLACE TEMP VIEW derived_staged AS " + read_sql("derive_stage"))
+    # derive_episode_years.sql has an ASOF join whose left side DuckDB can underestimate; its
+    # nested-loop fallback for "small" inputs then takes seconds on the demo. Always use the
+    # real ASOF operator (reset afterwards: the connection is the caller's).
+    con.execute("SET asof_loop_join_threshold = 0")
     try:
         con.execute("BEGIN TRANSACTION")
         try:
+            lookup, unknown_rows = _name_lookup(con, rules)
+            con.register("derived_names", lookup)
+            chain = con.sql(
+                read_sql("derive_chain"),
+                params={
+                    "age_cut": rules.age_cut,
+                    "offer_types": settings.episodes.offer_types,
+                    "split_by_area": settings.episodes.split_by_area,
+                },
+            ).pl()
+            episode_ids = compute_episode_ids(chain, settings.episodes.gap_days)
+            con.register("derived_episode_ids", episode_ids)
             for table in DERIVED_TABLES:
                 con.execute(f"DELETE FROM {table}")
             con.execute(
@@ -192,9 +258,6 @@ def rebuild_derived(
                     **rule_params,
                     "aftercare_on": rules.aftercare_enabled,
                     "aftercare_paragraphs": list(rules.aftercare_paragraphs),
-                    "offer_types": settings.episodes.offer_types,
-                    "gap_days": settings.episodes.gap_days,
-                    "split_by_area": settings.episodes.split_by_area,
                 },
             )
             if window.data_date is not None:
@@ -220,7 +283,10 @@ def rebuild_derived(
             con.execute("ROLLBACK")
             raise
     finally:
-        con.unregister("derived_stage")
+        con.execute("RESET asof_loop_join_threshold")
+        con.execute("DROP VIEW IF EXISTS temp.derived_staged")
+        for name in ("derived_paragraphs", "derived_names", "derived_episode_ids"):
+            con.unregister(name)
     con.execute("CHECKPOINT")
     n_placements, n_episodes, n_years = counts
     return DerivedSummary(

@@ -37,6 +37,19 @@ FILE_TABLES = (
 
 # Staged text -> exact DECIMAL, rounded half away from zero.
 _MONEY = "CAST(ROUND(CAST({col} AS DECIMAL(38, 10)){factor}, 2) AS DECIMAL({p}, 2))"
+# Money columns: (staged key columns, {column: expression over the keys}). They are computed
+# by DuckDB once per distinct key (a delivery repeats its prices; exact 38-digit arithmetic on
+# every row costs more than a join) and joined to the staged rows in their order.
+MONEY: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "placement_rows": (
+        ("pris_text", "price_factor"),
+        {
+            "pris": _MONEY.format(col="pris_text", factor="", p=14),
+            "annual_cost": _MONEY.format(col="pris_text", factor=" * price_factor", p=14),
+        },
+    ),
+    "offers": (("takst_text",), {"takst": _MONEY.format(col="takst_text", factor="", p=12)}),
+}
 
 # Target table -> {column: SQL expression over the staged frame}; None = same-named column.
 INSERTS: dict[str, dict[str, str | None]] = {
@@ -54,9 +67,9 @@ INSERTS: dict[str, dict[str, str | None]] = {
         "tilbud_id": None,
         "start_date": None,
         "end_date": None,
-        "pris": _MONEY.format(col="pris_text", factor="", p=14),
+        "pris": None,
         "prisenhed": None,
-        "annual_cost": _MONEY.format(col="pris_text", factor=" * price_factor", p=14),
+        "annual_cost": None,
         "primaer_maalgruppe": None,
         "sekundaer_maalgruppe": None,
         "afslutningsaarsag": None,
@@ -81,7 +94,7 @@ INSERTS: dict[str, dict[str, str | None]] = {
         "maalgrupper": None,
         "alder_fra": None,
         "alder_til": None,
-        "takst": _MONEY.format(col="takst_text", factor="", p=12),
+        "takst": None,
         "godkendt": None,
         "paragraf_raw": None,
     },
@@ -238,12 +251,32 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, file: str, frame: pl.Dat
     spec = INSERTS[table]
     columns = ["file", *spec]
     exprs = ["$file", *[(expr or f'"{col}"') for col, expr in spec.items()]]
+    if table in MONEY:
+        frame = _with_money(con, frame, *MONEY[table])
     con.register("_stage", frame.to_arrow())
     con.execute(
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM _stage",
         {"file": file},
     )
     con.unregister("_stage")
+
+
+def _with_money(
+    con: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    keys: tuple[str, ...],
+    money: dict[str, str],
+) -> pl.DataFrame:
+    """``frame`` with the money columns, computed by DuckDB on the distinct keys only."""
+    con.register("_money_keys", frame.select(keys).unique().to_arrow())
+    try:
+        computed = ", ".join(f"{expr} AS {name}" for name, expr in money.items())
+        values = query_frame(con, f"SELECT *, {computed} FROM _money_keys")
+    finally:
+        con.unregister("_money_keys")
+    return frame.drop(list(money), strict=False).join(
+        values, on=list(keys), how="left", nulls_equal=True, maintain_order="left"
+    )
 
 
 _RECONCILE = """

@@ -3,7 +3,10 @@
 Nothing here types a value: every field stays text, so no reader can turn a CPR number into an
 integer or a date into something else behind our back. CSV files without quote characters take
 a vectorised polars path; files with quotes go through Python's csv module (quoted fields may
-hold separators and line breaks). Both give the same result on quote-free input.
+hold separators and line breaks). All paths give the same result on quote-free input: the
+commonest delivery (no blank line after the header, every line with as many fields as the
+header) is parsed by polars' multi-threaded CSV reader directly; any other quote-free file is
+split line by line.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def normalise_newlines(decoded: DecodedText) -> DecodedText:
     """Old Mac exports end lines with a lone CR; make them LF so every path sees the same lines."""
     if b"\r" in decoded.utf8 and b"\n" not in decoded.utf8:
         text = decoded.text.replace("\r", "\n")
-        return DecodedText(text=text, utf8=text.encode("utf-8"), encoding=decoded.encoding)
+        return DecodedText(utf8=text.encode("utf-8"), encoding=decoded.encoding, _text=text)
     return decoded
 
 
@@ -83,10 +86,90 @@ def split_csv(decoded: DecodedText, delimiter: str, file: str) -> RawTable:
         and len(delimiter) == 1
     )
     if fast:
-        table = _split_fast(decoded, delimiter, file)
+        table = _split_direct(decoded, delimiter) or _split_fast(decoded, delimiter, file)
         if table is not None:
             return table
     return _split_with_csv_module(decoded, delimiter, file)
+
+
+def _first_data_line(raw: bytes) -> tuple[int, int, str] | None:
+    """(1-based number, byte offset after it, text) of the first non-blank line, if it is
+    among the first 200 lines."""
+    start = 0
+    for number in range(1, 201):
+        end = raw.find(b"\n", start)
+        stop = len(raw) if end < 0 else end
+        line = raw[start:stop].decode("utf-8").removesuffix("\r")
+        # the same blank test (polars regex) as the line-by-line path
+        if not pl.Series([line]).str.contains(BLANK_PATTERN).item():
+            return number, (len(raw) if end < 0 else end + 1), line
+        if end < 0:
+            return None
+        start = end + 1
+    return None
+
+
+def _split_direct(decoded: DecodedText, delimiter: str) -> RawTable | None:
+    """Parse with polars' CSV reader when that is sure to equal ``_split_fast``; else None.
+
+    Sure means: no line after the header is blank, and every one has exactly the header's
+    number of fields (the reader raises on a longer line; the separators add up to exactly
+    (fields - 1) per line, so none is shorter).
+    """
+    raw = decoded.utf8
+    sep = delimiter.encode("utf-8")
+    first = _first_data_line(raw)
+    if len(sep) != 1 or first is None:
+        return None
+    header_line, body_start, header_text = first
+    header = _trim_header(_split_line(header_text, delimiter))
+    n = len(header)
+    if n < 2 or body_start >= len(raw):
+        return None
+    lines = raw.count(b"\n", body_start) + (0 if raw.endswith(b"\n") else 1)
+    if raw.count(sep, body_start) != (n - 1) * lines:
+        return None
+    columns = _columns(n)
+    try:
+        rows = pl.read_csv(
+            raw,
+            separator=delimiter,
+            quote_char=None,
+            comment_prefix=None,
+            has_header=False,
+            skip_lines=header_line,
+            schema=dict.fromkeys(columns, pl.String),
+            empty_string_is_null=False,
+            extra_columns="raise",
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if rows.height != lines:
+        return None
+    # A line is blank when every field is (whitespace and separators only).
+    field_blank = r"^[\s,|;]*$"
+    first_blank = rows.get_column("c0").str.contains(field_blank)
+    if (
+        first_blank.any()
+        and rows.filter(
+            pl.all_horizontal(pl.col(c).str.contains(field_blank) for c in columns)
+        ).height
+    ):
+        return None
+    rows = rows.select(
+        pl.int_range(header_line + 1, header_line + 1 + lines, dtype=pl.Int64).alias("line"),
+        *columns,
+        shape_ok=pl.lit(True),
+    )
+    return RawTable(
+        header=header,
+        header_line=header_line,
+        rows=rows,
+        blank_lines=0,
+        encoding=decoded.encoding,
+        delimiter=delimiter,
+    )
 
 
 def _split_fast(decoded: DecodedText, delimiter: str, file: str) -> RawTable | None:

@@ -180,7 +180,7 @@ class FileReader:
             if forced is not None:
                 delimiters += forced.csv.delimiters
             delimiters += list(FALLBACK_DELIMITERS)
-            candidates = dict(header_candidates(decoded.text, delimiters))
+            candidates = dict(header_candidates(decoded.head(), delimiters))
             if not candidates:
                 raise FileQuarantined("empty_file", "the file has no header", file=inp.rel)
         profile = None

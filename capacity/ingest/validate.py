@@ -82,20 +82,24 @@ def rules() -> dict:
     return load_conf("ingest")
 
 
-def date_window() -> tuple[date, date]:
-    window = rules()["plausible_dates"]
+def date_window(conf: dict | None = None) -> tuple[date, date]:
+    window = (conf or rules())["plausible_dates"]
     return window["min"], window["max"]
 
 
-def duplicate_mask(rows: pl.DataFrame, columns: list[str]) -> pl.Series:
+def duplicate_mask(
+    rows: pl.DataFrame, columns: list[str], prefilter: list[str] | None = None
+) -> pl.Series:
     """True for a row that repeats an earlier row exactly (all the given columns equal).
 
-    Rows are compared by a 64-bit hash first; only rows whose hash repeats are compared
-    exactly, so a hash collision can never reject a row.
+    Rows are compared by a 64-bit hash of the ``prefilter`` columns (default: all) first;
+    only rows whose hash repeats are compared exactly on every column, so a hash collision
+    can never reject a row. A few near-unique columns (CPR number, dates) hash much faster
+    than the whole row and leave almost no candidates.
     """
     if not columns or rows.height == 0:
         return pl.Series("dup", [False] * rows.height, dtype=pl.Boolean)
-    hashes = rows.select(pl.struct(columns).hash(seed=0)).to_series()
+    hashes = rows.select(pl.struct(prefilter or columns).hash(seed=0)).to_series()
     repeated = hashes.is_duplicated()
     if not repeated.any():
         return pl.Series("dup", [False] * rows.height, dtype=pl.Boolean)
@@ -104,20 +108,29 @@ def duplicate_mask(rows: pl.DataFrame, columns: list[str]) -> pl.Series:
     return pl.Series("dup", range(rows.height)).is_in(exact.implode())
 
 
+# Fields whose raw text narrows the search for exact duplicate rows (see duplicate_mask).
+DUPLICATE_PREFILTER = ("cpr", "startdato", "slutdato", "pris")
+
+
 def field_frame(raw: RawTable, positions: dict[str, int], fields: tuple[str, ...]) -> pl.DataFrame:
     """line, shape_ok, duplicate flag and one trimmed text column per canonical field
     (empty = null)."""
     cols = [c for c in raw.rows.columns if c.startswith("c")]
-    frame = raw.rows.select("line", "shape_ok").with_columns(
-        _duplicate=duplicate_mask(raw.rows, cols)
+    prefilter = list(
+        dict.fromkeys(f"c{positions[f]}" for f in DUPLICATE_PREFILTER if f in positions)
     )
-    columns = {}
-    for fld in fields:
-        if fld in positions:
-            columns[fld] = raw.rows.select(blank_to_null(pl.col(f"c{positions[fld]}"))).to_series()
-        else:
-            columns[fld] = pl.Series(fld, [None] * raw.rows.height, dtype=pl.String)
-    return frame.with_columns(**columns)
+    # one select: polars trims the columns in parallel
+    return raw.rows.select(
+        "line",
+        "shape_ok",
+        _duplicate=duplicate_mask(raw.rows, cols, prefilter),
+        **{
+            fld: blank_to_null(pl.col(f"c{positions[fld]}"))
+            if fld in positions
+            else pl.lit(None, dtype=pl.String)
+            for fld in fields
+        },
+    )
 
 
 def header_positions(header: list[str], fields: list[str]) -> dict[str, int]:
@@ -201,13 +214,11 @@ def _value_table(profile: Profile, fld: str) -> dict[str, str]:
     return profile.values.get(fld, {})
 
 
-def _price_units(profile: Profile) -> dict[str, str]:
+def _price_units(profile: Profile, conf: dict) -> dict[str, str]:
     table = {
-        spelling: unit
-        for unit, spellings in rules()["price_units"].items()
-        for spelling in spellings
+        spelling: unit for unit, spellings in conf["price_units"].items() for spelling in spellings
     }
-    table.update({unit: unit for unit in rules()["annual_factor"]})
+    table.update({unit: unit for unit in conf["annual_factor"]})
     table.update(_value_table(profile, "prisenhed"))
     return table
 
@@ -236,8 +247,9 @@ def check_placements(raw: RawTable, profile: Profile, default_kommune: str | Non
         )
 
     dialect = profile.csv
-    earliest, latest = date_window()
-    factors = rules()["annual_factor"]
+    conf = rules()
+    earliest, latest = date_window(conf)
+    factors = conf["annual_factor"]
     f = f.with_columns(
         paragraf_code=map_distinct(f["paragraf"], normalise_paragraph),
         handle_code=map_distinct(f["handlekommune"], resolve_municipality),
@@ -258,20 +270,24 @@ def check_placements(raw: RawTable, profile: Profile, default_kommune: str | Non
         pris_norm=on_distinct(
             f["pris"],
             lambda e: normalise_decimal(
-                e, dialect.decimal, dialect.thousands, rules()["max_price_integer_digits"]
+                e, dialect.decimal, dialect.thousands, conf["max_price_integer_digits"]
             ),
         ),
-        unit=on_distinct(f["prisenhed"], lambda e: map_values(e, _price_units(profile))),
+        unit=on_distinct(f["prisenhed"], lambda e: map_values(e, _price_units(profile, conf))),
         tilbud_id_int=on_distinct(
             f["tilbud_id"], lambda e: parse_int(e, minimum=1, maximum=INT32_MAX), pl.Int64
         ),
         cvr_digits=pl.col("leverandoer_cvr").str.replace_all(r"(?i)^dk|[\s-]", ""),
     )
     f = f.with_columns(birth_date=cpr_birth_date(f["cpr10"]))
-    validity = paragraph_table().select(
-        pl.col("code").alias("paragraf_code"), "valid_from", "valid_to"
+    # per paragraph code, not a join: a join would copy every column of the delivery
+    validity = paragraph_table()
+    f = f.with_columns(
+        pl.col("paragraf_code")
+        .replace_strict(validity["code"], validity[end], default=None, return_dtype=pl.Date)
+        .alias(end)
+        for end in ("valid_from", "valid_to")
     )
-    f = f.join(validity, on="paragraf_code", how="left", maintain_order="left")
 
     required = ("cpr", "paragraf", "leverandoer", "startdato", "handlekommune")
     checks = [

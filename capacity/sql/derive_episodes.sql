@@ -4,29 +4,43 @@
 -- start and the first offer; the last one the latest placement. An episode is ongoing
 -- (end_date NULL) when any of its placements has no end or ends after the data date
 -- ($data_date).
+-- episode_seq numbers an episode's placements 1..n_placements, so the first and the last
+-- placement are found by a join, not by arg_min/arg_max over every column.
 INSERT INTO episodes BY NAME
+WITH spans AS (
+    SELECT
+        episode_id,
+        min(start_date) AS start_date,
+        CASE
+            WHEN bool_or(end_date IS NULL OR end_date > $data_date) THEN NULL
+            ELSE max(end_date)
+        END AS end_date,
+        CAST(count(*) AS INTEGER) AS n_placements
+    FROM placements
+    WHERE episode_id IS NOT NULL
+    GROUP BY episode_id
+)
 SELECT
-    episode_id,
-    arg_min(person_key, episode_seq) AS person_key,
-    arg_min(birth_date, episode_seq) AS birth_date,
-    arg_min(birth_year, episode_seq) AS birth_year,
-    arg_min(sex, episode_seq) AS sex,
-    arg_min(area, episode_seq) AS area,
-    arg_min(handlekommune, episode_seq) AS kommunekode,
-    arg_min(target_group, episode_seq) AS target_group,
-    arg_min(tg_source, episode_seq) AS tg_source,
-    min(start_date) AS start_date,
-    CASE
-        WHEN bool_or(end_date IS NULL OR end_date > $data_date) THEN NULL
-        ELSE max(end_date)
-    END AS end_date,
-    arg_min(paragraf, episode_seq) AS paragraf,
-    arg_min_null(paragraf_series, episode_seq) AS paragraf_series,
-    arg_min_null(tilbud_id, episode_seq) AS tilbud_id,
-    arg_max(handlekommune, episode_seq) AS last_kommunekode,
-    arg_max(paragraf, episode_seq) AS last_paragraf,
-    arg_max_null(tilbud_id, episode_seq) AS last_tilbud_id,
-    CAST(count(*) AS INTEGER) AS n_placements
-FROM placements
-WHERE episode_id IS NOT NULL
-GROUP BY episode_id
+    s.episode_id,
+    f.person_key,
+    f.birth_date,
+    f.birth_year,
+    f.sex,
+    f.area,
+    f.handlekommune AS kommunekode,
+    f.target_group,
+    f.tg_source,
+    s.start_date,
+    s.end_date,
+    f.paragraf,
+    f.paragraf_series,
+    f.tilbud_id,
+    l.handlekommune AS last_kommunekode,
+    l.paragraf AS last_paragraf,
+    l.tilbud_id AS last_tilbud_id,
+    s.n_placements
+FROM spans s
+JOIN placements f ON f.episode_id = s.episode_id AND f.episode_seq = 1
+JOIN placements l ON l.episode_id = s.episode_id AND l.episode_seq = s.n_placements
+-- stored in episode order: the same physical order on every run
+ORDER BY s.episode_id

@@ -1,16 +1,21 @@
--- Staging for the derived placements table (read by capacity.derive, classified in Python).
--- Per placement row: the resolved Tilbudsportalen id (as delivered, else the provider mapping),
--- the extract in force at the placement's start (the latest extract dated on or before the
--- start that lists the offer, else the earliest that does), the offer's fields from that
--- extract, and the two possible target-group sources: the citizen's own names
--- (primary | secondary) and the offer's names (for the placement's paragraph when the offer
--- lists that paragraph, else for the whole offer).
-WITH resolved AS (
+-- Staging for the derived placements table: one row per placement_rows row (rid = its rowid),
+-- queried twice by capacity.derive as the temporary view derived_staged (the episode chaining
+-- reads a few columns, the insert all of them). Reads the small frame derived_paragraphs
+-- (paragraf -> paragraf_area, offer_type, paragraf_series) that capacity.derive registers.
+-- Per row: the resolved Tilbudsportalen id (as delivered, else the provider mapping), the
+-- extract in force at the placement's start (the latest extract dated on or before the start
+-- that lists the offer, else the earliest that does), the offer's fields from that extract,
+-- and the target-group source: the citizen's own names (primary | secondary) when present,
+-- else the offer's names (for the placement's paragraph when the offer lists that paragraph,
+-- else for the whole offer). tg_key is the '|'-joined name string that is classified.
+-- resolved is read twice (the rows, and their distinct offers and start dates): inlined, so
+-- each reader scans only the columns it needs instead of a materialised copy of every row.
+WITH resolved AS NOT MATERIALIZED (
     SELECT
-        r.file,
-        r.line,
-        r.start_date,
-        r.paragraf,
+        r.rowid AS rid,
+        r.file, r.line, r.person_key, r.birth_date, r.birth_year, r.sex, r.handlekommune,
+        r.betalingskommune, r.paragraf, r.paragraf_raw, r.leverandoer, r.start_date,
+        r.end_date, r.pris, r.prisenhed, r.annual_cost, r.afslutningsaarsag,
         nullif(concat_ws('|',
             nullif(trim(r.primaer_maalgruppe), ''),
             nullif(trim(r.sekundaer_maalgruppe), '')), '') AS citizen_key,
@@ -26,16 +31,17 @@ offer_dates AS (
     SELECT DISTINCT tilbud_id, extract_date FROM offers
 ),
 picked AS (
+    -- per distinct (offer, start date), not per row: a delivery repeats them
     SELECT
-        r.file,
-        r.line,
+        s.tilbud_id,
+        s.start_date,
         coalesce(
-            max(d.extract_date) FILTER (WHERE d.extract_date <= r.start_date),
+            max(d.extract_date) FILTER (WHERE d.extract_date <= s.start_date),
             min(d.extract_date)
         ) AS offer_extract_date
-    FROM resolved r
-    JOIN offer_dates d ON d.tilbud_id = r.tilbud_id
-    GROUP BY r.file, r.line
+    FROM (SELECT DISTINCT tilbud_id, start_date FROM resolved WHERE tilbud_id IS NOT NULL) s
+    JOIN offer_dates d ON d.tilbud_id = s.tilbud_id
+    GROUP BY s.tilbud_id, s.start_date
 ),
 offer_main AS (
     -- offer-level fields from the first department row, so the choice is deterministic
@@ -73,11 +79,7 @@ names_offer AS (
     GROUP BY tilbud_id, extract_date
 )
 SELECT
-    r.file,
-    r.line,
-    r.paragraf,
-    r.tilbud_id,
-    r.tilbud_id_source,
+    r.* EXCLUDE (citizen_key),
     p.offer_extract_date,
     om.tilbudsnavn,
     om.ejerform,
@@ -85,10 +87,18 @@ SELECT
     om.beliggenhedskommune,
     om.in_region,
     coalesce(op.takst, om.takst) AS takst,
-    r.citizen_key,
-    coalesce(np.offer_key, nw.offer_key) AS offer_key
+    g.paragraf_area,
+    g.offer_type,
+    g.paragraf_series,
+    CASE
+        WHEN r.citizen_key IS NOT NULL THEN 'citizen'
+        WHEN coalesce(np.offer_key, nw.offer_key) IS NOT NULL THEN 'offer'
+        ELSE 'none'
+    END AS tg_source,
+    coalesce(r.citizen_key, np.offer_key, nw.offer_key, '') AS tg_key,
+    CAST(date_sub('year', r.birth_date, r.start_date) AS SMALLINT) AS age_at_start
 FROM resolved r
-LEFT JOIN picked p ON p.file = r.file AND p.line = r.line
+LEFT JOIN picked p ON p.tilbud_id = r.tilbud_id AND p.start_date = r.start_date
 LEFT JOIN offer_main om
     ON om.tilbud_id = r.tilbud_id AND om.extract_date = p.offer_extract_date
 LEFT JOIN offer_paragraph op
@@ -99,4 +109,4 @@ LEFT JOIN names_paragraph np
     AND np.paragraf = r.paragraf
 LEFT JOIN names_offer nw
     ON nw.tilbud_id = r.tilbud_id AND nw.extract_date = p.offer_extract_date
-ORDER BY r.file, r.line
+LEFT JOIN derived_paragraphs g ON g.paragraf = r.paragraf
