@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from capacity.figures import band_trace
 from capacity.forecast.outputs import MODEL_LABELS, QUANTITY_LABELS
 
 
@@ -31,14 +32,12 @@ def plot_fan_chart(
             ("p10", "p90", "80 %-interval", 0.30),
         ):
             fig.add_trace(
-                go.Scatter(
-                    x=years + years[::-1],
-                    y=fc[hi].to_list() + fc[lo].to_list()[::-1],
-                    fill="toself",
-                    fillcolor=f"rgba(31, 119, 180, {alpha})",
-                    line={"width": 0},
+                band_trace(
+                    years,
+                    fc[lo].to_list(),
+                    fc[hi].to_list(),
                     name=name,
-                    hoverinfo="skip",
+                    fillcolor=f"rgba(31, 119, 180, {alpha})",
                 )
             )
         fig.add_trace(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from capacity.figures import band_trace
 from capacity.gap.labels import COUNTING_METHOD_LABELS, format_percent, target_group_label
 from capacity.gap.waterfall import COMPONENT_LABELS, COMPONENTS
 
@@ -57,15 +58,13 @@ def plot_gap(gap: pl.DataFrame, target_group: str | None = None, height: int = 4
     years = frame["year"].to_list()
     fig = go.Figure()
     fig.add_trace(
-        go.Scatter(
-            x=years + years[::-1],
-            y=frame["demand_p90"].to_list() + frame["demand_p10"].to_list()[::-1],
-            fill="toself",
+        band_trace(
+            years,
+            frame["demand_p10"].to_list(),
+            frame["demand_p90"].to_list(),
+            name="Efterspørgsel, 80 %-interval (P10-P90)",
             fillcolor=COLOURS["band"],
             mode="lines",
-            line={"width": 0},
-            hoverinfo="skip",
-            name="Efterspørgsel, 80 %-interval (P10-P90)",
             meta=PERSONS,
         )
     )

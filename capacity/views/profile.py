@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from capacity import quality
 from capacity.config import load_conf
+from capacity.figures import band_trace
 from capacity.views.common import (
     GROUP_SHORT_LABELS,
     LOCATION_SHORT_LABELS,
@@ -680,17 +681,15 @@ def plot_profile_forecast(
         colour = group_colour(g)
         first = i == 0
         fig.add_trace(
-            go.Scatter(
-                x=fc["year"].to_list() + fc["year"].to_list()[::-1],
-                y=clean(fc["p90"].to_list()) + clean(fc["p10"].to_list())[::-1],
-                fill="toself",
-                mode="lines",
-                fillcolor="rgba(120,120,120,0.2)",
-                line={"width": 0},
+            band_trace(
+                fc["year"].to_list(),
+                clean(fc["p10"].to_list()),
+                clean(fc["p90"].to_list()),
                 name="80 %-interval",
+                fillcolor="rgba(120,120,120,0.2)",
+                mode="lines",
                 legendgroup="band",
                 showlegend=first,
-                hoverinfo="skip",
             ),
             row=r,
             col=c,

@@ -21,6 +21,7 @@ from capacity import metrics
 from capacity.disclosure import round_money, suppress_table
 from capacity.disclosure.display import format_for_display
 from capacity.errors import MissingDataError
+from capacity.figures import band_trace
 from capacity.forecast.outputs import MODEL_LABELS
 from capacity.gap.inputs import DemandPaths, GapInputs
 from capacity.gap.labels import SEVEN_GROUPS
@@ -378,16 +379,14 @@ def plot_forecasts(si: SummaryInputs, height: int = 620) -> go.Figure:
         years = start_x + fc["year"].to_list()
         colour = group_colour(g)
         fig.add_trace(
-            go.Scatter(
-                x=years + years[::-1],
-                y=start_y + fc["p90"].to_list() + (start_y + fc["p10"].to_list())[::-1],
-                fill="toself",
-                fillcolor="rgba(31, 119, 180, 0.2)",
-                line={"width": 0},
-                mode="lines",
-                hoverinfo="skip",
-                showlegend=k == 0,
+            band_trace(
+                years,
+                start_y + fc["p10"].to_list(),
+                start_y + fc["p90"].to_list(),
                 name="80 %-interval",
+                fillcolor="rgba(31, 119, 180, 0.2)",
+                mode="lines",
+                showlegend=k == 0,
                 legendgroup="band",
             ),
             row=r,

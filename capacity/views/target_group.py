@@ -34,6 +34,7 @@ from capacity.disclosure import (
     suppress_table,
 )
 from capacity.disclosure.display import format_for_display
+from capacity.figures import band_trace
 from capacity.forecast import ForecastResult
 from capacity.forecast.outputs import MODEL_LABELS
 from capacity.gap.inputs import GapInputs, ProvisionMix
@@ -1197,15 +1198,12 @@ def plot_length_of_stay(con: duckdb.DuckDBPyConnection, target_group: str) -> go
     x = (sampled["days"] / 365.25).round(2).to_list()
     fig = go.Figure()
     fig.add_trace(
-        go.Scatter(
-            x=x + x[::-1],
-            y=(100 * sampled["ci_upper"]).round(1).to_list()
-            + (100 * sampled["ci_lower"]).round(1).to_list()[::-1],
-            fill="toself",
-            fillcolor="rgba(31, 95, 139, 0.15)",
-            line={"width": 0},
-            hoverinfo="skip",
+        band_trace(
+            x,
+            (100 * sampled["ci_lower"]).round(1).to_list(),
+            (100 * sampled["ci_upper"]).round(1).to_list(),
             name="95 %-interval",
+            fillcolor="rgba(31, 95, 139, 0.15)",
         )
     )
     fig.add_trace(
