@@ -19,6 +19,9 @@ from capacity.config import CONF_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 # Codes that stay free for the replicas: not used by the real region or outside_region.
+# Total weight of all other regions' offers, against 1 for the own region's (see demo.yaml
+# provider_choice.location_weight).
+CROSS_REGION_WEIGHT = 0.25
 _RESERVED = {"101", "461", "851", "621", "630", "561", "813", "820"}
 
 
@@ -67,6 +70,12 @@ def write_scaled_conf(conf_dir: Path, factor: int, years: int = 15) -> Path:
             deliveries.append({**d, "kommune": codes[(r, str(d["kommune"]))]})
     demo["deliveries"] = deliveries
     demo = _replicate_code_maps(demo, set(base), codes, factor)
+    # Each replica is a region of the scaled country: its municipalities place mostly in their
+    # own region, and the share placed in the other regions stays the same at every factor.
+    if factor > 1:
+        choice = demo["provider_choice"]
+        choice["region_of"] = {codes[(r, c)]: r for r in range(factor) for c in base}
+        choice["location_weight"]["other_region"] = CROSS_REGION_WEIGHT / (factor - 1)
     for spec in demo["offers"]["types"].values():
         spec["count"] = {k: v * factor for k, v in spec["count"].items()}
     data_year = int(str(demo["reference"]["data_date"])[:4])

@@ -73,7 +73,15 @@ class _ProviderChooser:
         self.loc = np.where(offers.in_region[None, :], lw["region"], lw["outside"]) * np.ones(
             (len(codes), 1)
         )
+        # Scaled-up data (benchmarks) splits the municipalities into regions: an offer in
+        # another region of the scaled country is chosen as rarely as one outside the region.
+        region_of = pconf.get("region_of", {})
+        if region_of:
+            offer_region = np.array([region_of.get(c, -1) for c in offers.location])
         for m, code in enumerate(codes):
+            if region_of:
+                other = offers.in_region & (offer_region != region_of[code])
+                self.loc[m, other] = lw["other_region"]
             self.loc[m, loc == code] = lw["own"]
         self.open_day = offers.open_day
         self.close_day = offers.close_day

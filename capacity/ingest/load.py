@@ -290,12 +290,18 @@ THEN error('reconciliation failed') END
 """
 
 
-def replace_file(con: duckdb.DuckDBPyConnection, load: FileLoad, config_sha256: str) -> None:
-    """Replace one file's rows atomically (see module docstring), then CHECKPOINT."""
+def replace_file(
+    con: duckdb.DuckDBPyConnection, load: FileLoad, config_sha256: str, *, logged: bool = True
+) -> None:
+    """Replace one file's rows atomically (see module docstring), then CHECKPOINT.
+
+    ``logged=False`` says load_log has no row for the file; then no table has rows of it
+    either (they are written in one transaction), and the deletes are skipped.
+    """
     r = load.result
     con.execute("BEGIN")
     try:
-        for table in FILE_TABLES:
+        for table in FILE_TABLES if logged else ():
             con.execute(f"DELETE FROM {table} WHERE file = ?", [r.file])
         for table, frame in load.tables.items():
             if frame.height:

@@ -52,73 +52,127 @@ ORDER BY tilbud_id, tilbudsnavn, afdelingsnavn, cvr, beliggenhedskommune
 """
 
 
+_SCHEMA = {
+    "leverandoer": pl.String,
+    "antal_placeringer": pl.Int32,
+    "rank": pl.Int16,
+    "forslag_tilbud_id": pl.Int32,
+    "forslag_navn": pl.String,
+    "score": pl.Float64,
+    "basis": pl.String,
+}
+# Names are compared in blocks so the score matrix stays small at any scale.
+_BLOCK = 2048
+
+
+def _choices(offers: pl.DataFrame) -> tuple[list[str], pl.DataFrame]:
+    """Distinct offer names (tilbudsnavn, then afdelingsnavn) and the offers behind each."""
+    long = pl.concat(
+        [
+            offers.select("tilbud_id", "beliggenhedskommune", navn="tilbudsnavn", kind=pl.lit(0)),
+            offers.select(
+                "tilbud_id", "beliggenhedskommune", navn="afdelingsnavn", kind=pl.lit(1)
+            ),
+        ]
+    ).filter(pl.col("navn") != "")
+    names = long.get_column("navn").unique().sort().to_list()
+    index = pl.DataFrame(
+        {"navn": names, "choice": range(len(names))},
+        schema={"navn": pl.String, "choice": pl.Int64},
+    )
+    return names, long.join(index, on="navn")
+
+
+def _name_pairs(names: list[str], choices: list[str], cutoff: float) -> pl.DataFrame:
+    """(name index, choice index, WRatio) for every pair scoring at least ``cutoff``."""
+    parts = [pl.DataFrame(schema={"row": pl.Int64, "choice": pl.Int64, "score": pl.Float64})]
+    if not choices:
+        return parts[0]
+    for start in range(0, len(names), _BLOCK):
+        block = process.cdist(
+            names[start : start + _BLOCK],
+            choices,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=cutoff,
+            dtype=np.float32,
+            workers=-1,
+        )
+        rows, cols = np.nonzero(block)
+        parts.append(
+            pl.DataFrame(
+                {
+                    "row": rows.astype(np.int64) + start,
+                    "choice": cols.astype(np.int64),
+                    "score": block[rows, cols].astype(np.float64),
+                }
+            )
+        )
+    return pl.concat(parts)
+
+
 def compute_suggestions(unmatched: pl.DataFrame, offers: pl.DataFrame) -> pl.DataFrame:
     """One row per (unmatched name, suggestion), best first; a name with no suggestion above
     the threshold gets one row with the suggestion fields null."""
     conf = rules()["provider_suggestions"]
     min_score, per_provider = float(conf["min_score"]), int(conf["per_provider"])
     bonus = float(conf["municipality_bonus"])
-    schema = {
-        "leverandoer": pl.String,
-        "antal_placeringer": pl.Int32,
-        "rank": pl.Int16,
-        "forslag_tilbud_id": pl.Int32,
-        "forslag_navn": pl.String,
-        "score": pl.Float64,
-        "basis": pl.String,
-    }
-    rows: list[dict] = []
-    # Choices: each offer by its tilbudsnavn and by its afdelingsnavn.
-    choice_ids: list[int] = []
-    choice_names: list[str] = []
-    choice_kommune: list[str | None] = []
-    for o in offers.iter_rows(named=True):
-        for name in {o["tilbudsnavn"], o["afdelingsnavn"]} - {""}:
-            choice_ids.append(o["tilbud_id"])
-            choice_names.append(name)
-            choice_kommune.append(o["beliggenhedskommune"])
-    by_cvr: dict[str, list[tuple[int, str]]] = {}
-    for o in offers.iter_rows(named=True):
-        if o["cvr"]:
-            by_cvr.setdefault(o["cvr"], []).append((o["tilbud_id"], o["tilbudsnavn"]))
-    names = unmatched.get_column("leverandoer").to_list()
-    scores = (
-        process.cdist(names, choice_names, scorer=fuzz.WRatio, processor=utils.default_process)
-        if names and choice_names
-        else np.zeros((len(names), 0))
+    names = unmatched.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    choice_names, choice_offers = _choices(offers)
+    pairs = _name_pairs(names.get_column("leverandoer").to_list(), choice_names, min_score - bonus)
+    by_name = (
+        pairs.join(choice_offers, on="choice")
+        .join(names.select("row", "kommune"), on="row")
+        .with_columns(
+            same=pl.col("kommune").is_not_null()
+            & (pl.col("kommune") == pl.col("beliggenhedskommune"))
+        )
+        .with_columns(
+            score=pl.when("same")
+            .then((pl.col("score") + bonus).clip(upper_bound=100.0))
+            .otherwise("score"),
+            basis=pl.when("same").then(pl.lit("name+kommune")).otherwise(pl.lit("name")),
+        )
+        .filter(pl.col("score") >= min_score)
+        .select("row", "tilbud_id", "score", "basis", "kind", forslag_navn="navn")
     )
-    for i, u in enumerate(unmatched.iter_rows(named=True)):
-        best: dict[int, tuple[float, str, str]] = {}
-        for tilbud_id, navn in by_cvr.get(u["cvr"] or "", []):
-            best[tilbud_id] = (100.0, navn, "cvr")
-        for j in np.flatnonzero(scores[i] >= min_score - bonus) if scores.size else []:
-            score = float(scores[i, j])
-            basis = "name"
-            if u["kommune"] and u["kommune"] == choice_kommune[j]:
-                score, basis = min(100.0, score + bonus), "name+kommune"
-            if score < min_score:
-                continue
-            tid = choice_ids[j]
-            if tid not in best or score > best[tid][0]:
-                best[tid] = (score, choice_names[j], basis)
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:per_provider]
-        if not ranked:
-            rows.append(
-                {"leverandoer": u["leverandoer"], "antal_placeringer": u["antal_placeringer"]}
-            )
-        for rank, (tid, (score, navn, basis)) in enumerate(ranked, start=1):
-            rows.append(
-                {
-                    "leverandoer": u["leverandoer"],
-                    "antal_placeringer": u["antal_placeringer"],
-                    "rank": rank,
-                    "forslag_tilbud_id": tid,
-                    "forslag_navn": navn,
-                    "score": round(score, 1),
-                    "basis": basis,
-                }
-            )
-    return pl.DataFrame(rows, schema=schema)
+    # An exact CVR match is certain: it outranks any name match to the same offer.
+    by_cvr = (
+        names.select("row", "cvr")
+        .filter(pl.col("cvr").is_not_null() & (pl.col("cvr") != ""))
+        .join(offers.select("tilbud_id", "cvr", forslag_navn="tilbudsnavn"), on="cvr")
+        .select(
+            "row",
+            "tilbud_id",
+            score=pl.lit(100.0),
+            basis=pl.lit("cvr"),
+            kind=pl.lit(-1),
+            forslag_navn="forslag_navn",
+        )
+    )
+    ranked = (
+        pl.concat([by_cvr, by_name.cast(by_cvr.schema)])
+        # Per offer its best way of matching, then the best offers per name.
+        .sort(
+            "row",
+            "tilbud_id",
+            pl.col("score"),
+            "kind",
+            "forslag_navn",
+            descending=[False, False, True, False, False],
+        )
+        .unique(["row", "tilbud_id"], keep="first", maintain_order=True)
+        .sort("row", pl.col("score"), "tilbud_id", descending=[False, True, False])
+        .with_columns(rank=pl.int_range(pl.len()).over("row") + 1)
+        .filter(pl.col("rank") <= per_provider)
+    )
+    out = (
+        names.select("row", "leverandoer", "antal_placeringer")
+        .join(ranked, on="row", how="left")
+        .sort("row", "rank", nulls_last=True)
+        .with_columns(pl.col("score").round(1), forslag_tilbud_id="tilbud_id")
+    )
+    return out.select(list(_SCHEMA)).cast(_SCHEMA)
 
 
 def write_review_file(suggestions: pl.DataFrame, path: Path) -> None:

@@ -402,7 +402,7 @@ def _run(
         loading = time.perf_counter()
         _add_time(result, "read", loading - started)
         try:
-            replace_file(con, load, file_rules)
+            replace_file(con, load, file_rules, logged=prev is not None)
         except ReconciliationError as exc:
             load.result.status, load.result.reason = "failed", "reconciliation_failed"
             load.result.message = str(exc)
