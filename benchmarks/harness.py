@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+STEPS = ("ingest", "raw_read_csv", "metrics", "forecast", "report")
 
 
 @dataclass
@@ -140,3 +141,16 @@ def save(measurements: list[Measurement], path: Path) -> None:
     path.write_text(
         json.dumps([asdict(m) for m in measurements], indent=2, ensure_ascii=False), "utf-8"
     )
+
+
+def load(path: Path) -> list[Measurement]:
+    """Measurements saved by `save`."""
+    return [Measurement(**m) for m in json.loads(path.read_text("utf-8"))]
+
+
+def merge(old: list[Measurement], new: list[Measurement]) -> list[Measurement]:
+    """``old`` with every (step, scale) that ``new`` measured replaced, in scale order."""
+    fresh = {(m.step, m.scale) for m in new}
+    kept = [m for m in old if (m.step, m.scale) not in fresh] + new
+    order = {s: i for i, s in enumerate(STEPS)}
+    return sorted(kept, key=lambda m: (int(m.scale.rstrip("x")), order.get(m.step, len(order))))

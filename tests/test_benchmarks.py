@@ -14,7 +14,7 @@ import yaml
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
-from harness import Measurement, run_once  # noqa: E402
+from harness import Measurement, load, merge, run_once, save  # noqa: E402
 from scale import _RESERVED, CROSS_REGION_WEIGHT, write_scaled_conf  # noqa: E402
 from summary import (  # noqa: E402
     compute_goals,
@@ -188,3 +188,22 @@ def test_markdown_holds_every_measurement_and_goal():
     assert text.count("\n| ingest | ") >= 3
     assert "| 20x | 2,000,000 | 30.00 | 66,667 | 800,000 | 12.0× |" in text
     assert text.count("| no |") == 5
+
+
+def test_merge_replaces_only_the_remeasured_steps(tmp_path):
+    save(RESULTS, tmp_path / "scale.json")
+    again = [_m("report", "1x", 120.0), _m("metrics", "5x", 2.5)]
+    merged = merge(load(tmp_path / "scale.json"), again)
+    assert len(merged) == len(RESULTS)
+    by = {(m.step, m.scale): m.median_s for m in merged}
+    assert by[("report", "1x")] == 120.0 and by[("metrics", "5x")] == 2.5
+    assert by[("ingest", "20x")] == 30.0
+    assert [m.scale for m in merged] == sorted(
+        (m.scale for m in merged), key=lambda s: int(s[:-1])
+    )
+    assert [m.step for m in merged if m.scale == "1x"] == [
+        "ingest",
+        "raw_read_csv",
+        "metrics",
+        "report",
+    ]

@@ -27,3 +27,21 @@ def test_every_command_has_help(command):
 
 def test_unknown_command_fails():
     assert runner.invoke(app, ["no-such-command"]).exit_code != 0
+
+
+def test_python_dash_m_capacity_is_the_same_cli():
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "capacity", "report", "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "Usage: capacity report" in res.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "capacity", "no-such-command"], check=False, capture_output=True
+    )
+    assert bad.returncode != 0
