@@ -63,15 +63,16 @@ def _leaks(blob: bytes) -> list[str]:
 
 
 class _WalSpy:
-    """Delegates to a DuckDB connection; copies the WAL just before every CHECKPOINT."""
+    """Delegates to a DuckDB connection; copies the WAL right after every COMMIT of a file."""
 
     def __init__(self, con, wal: Path, copies: list[bytes]):
         self._con, self._wal, self._copies = con, wal, copies
 
     def execute(self, sql, *args):
-        if sql == "CHECKPOINT" and self._wal.exists():
+        out = self._con.execute(sql, *args)
+        if sql == "COMMIT" and self._wal.exists():
             self._copies.append(self._wal.read_bytes())
-        return self._con.execute(sql, *args)
+        return out
 
     def __getattr__(self, name):
         return getattr(self._con, name)
@@ -85,8 +86,8 @@ def test_sentinel_cpr_is_absent_everywhere(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(
         ingest_run,
         "replace_file",
-        lambda con, load, rules: original(
-            _WalSpy(con, db.with_name(db.name + ".wal"), wal_copies), load, rules
+        lambda con, load, rules, **kw: original(
+            _WalSpy(con, db.with_name(db.name + ".wal"), wal_copies), load, rules, **kw
         ),
     )
     caplog.set_level(logging.DEBUG)
@@ -103,7 +104,7 @@ def test_sentinel_cpr_is_absent_everywhere(tmp_path, monkeypatch, caplog):
 
     db_bytes = db.read_bytes()
     assert MARKER.encode() in db_bytes, "control: uncompressed text must be greppable"
-    assert wal_copies, "control: a WAL existed before a checkpoint"
+    assert wal_copies, "control: a WAL existed after a commit"
     assert _leaks(db_bytes) == []
     for wal in wal_copies:
         assert _leaks(wal) == []

@@ -1,10 +1,14 @@
 """The database side of ingest: schema, key check, and one transaction per input file.
 
 Per file: BEGIN; delete the file's previous rows from every table; plain INSERT (never INSERT
-OR REPLACE, which drops rows silently); load_log row; reconciliation assert; COMMIT;
-CHECKPOINT. DDL runs before and outside the load transactions (WAL replay after DDL has known
-upstream bugs). DuckDB error texts can quote row content, so every error leaving this module
-is rewritten without it.
+OR REPLACE, which drops rows silently); load_log row; reconciliation assert; COMMIT. DDL runs
+before and outside the load transactions and is followed by CHECKPOINT (WAL replay after DDL has
+known upstream bugs). The run ends with a CHECKPOINT, so the WAL is empty between runs; during
+a run DuckDB checkpoints whenever the WAL passes 16 MiB, and bulk inserts bypass the WAL. A
+CHECKPOINT after every file cost 20 ms each, a fifth of the ingest time at 20x the region
+(docs/benchmarks.md, "Scale"); a kill -9 mid-run still leaves each file before or after
+(tests/test_ingest_crash.py). DuckDB error texts can quote row content, so every error
+leaving this module is rewritten without it.
 """
 
 from __future__ import annotations
@@ -293,7 +297,7 @@ THEN error('reconciliation failed') END
 def replace_file(
     con: duckdb.DuckDBPyConnection, load: FileLoad, config_sha256: str, *, logged: bool = True
 ) -> None:
-    """Replace one file's rows atomically (see module docstring), then CHECKPOINT.
+    """Replace one file's rows atomically (see module docstring).
 
     ``logged=False`` says load_log has no row for the file; then no table has rows of it
     either (they are written in one transaction), and the deletes are skipped.
@@ -366,7 +370,6 @@ def replace_file(
             f"the database refused the load ({type(exc).__name__}); it was rolled back",
             file=r.file,
         ) from None
-    con.execute("CHECKPOINT")
 
 
 def remove_files(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:

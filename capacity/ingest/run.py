@@ -12,7 +12,10 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -76,6 +79,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 FOLDER_PROFILE = "profile.yaml"
+# Files read ahead of the one being written to the database (bounds the memory held).
+READ_AHEAD = 2
 
 
 def rules_sha256() -> str:
@@ -359,6 +364,71 @@ def run_ingest(
     return result
 
 
+@dataclass
+class _Prepared:
+    """One input file hashed and, unless unchanged since the last load, read and checked."""
+
+    sha: str
+    file_rules: str
+    prev: dict | None
+    load: FileLoad | None
+    seconds: float
+
+
+def _prepare(
+    inp: InputFile, reader: FileReader, rules: str, previous: dict[str, dict], force: bool
+) -> _Prepared:
+    started = time.perf_counter()
+    data = inp.path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    file_rules = rules
+    folder = reader.folder_profile(inp.folder)
+    if folder is not None and inp.folder is not None:
+        extra = (inp.folder / FOLDER_PROFILE).read_bytes()
+        file_rules = hashlib.sha256(rules.encode() + extra).hexdigest()
+    prev = previous.get(inp.rel)
+    if (
+        not force
+        and prev is not None
+        and (prev["sha256"], prev["config_sha256"])
+        == (
+            sha,
+            file_rules,
+        )
+    ):
+        return _Prepared(sha, file_rules, prev, None, 0.0)
+    load = reader.read(inp, data, sha)
+    return _Prepared(sha, file_rules, prev, load, time.perf_counter() - started)
+
+
+def _prepared_files(
+    files: list[InputFile],
+    reader: FileReader,
+    rules: str,
+    previous: dict[str, dict],
+    force: bool,
+) -> Iterator[_Prepared]:
+    """The files prepared in order, read up to READ_AHEAD files ahead in one background thread.
+
+    Reading (decode, parse, validate, pseudonymise: mostly polars and hashing) then overlaps the
+    database work on the file before. The database is written by the caller's thread only, and
+    the reader never touches it.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as pool:
+        pending: deque[Future[_Prepared]] = deque()
+        upcoming = iter(files)
+        try:
+            while True:
+                while len(pending) <= READ_AHEAD and (inp := next(upcoming, None)) is not None:
+                    pending.append(pool.submit(_prepare, inp, reader, rules, previous, force))
+                if not pending:
+                    return
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
 def _run(
     con: duckdb.DuckDBPyConnection,
     files: list[InputFile],
@@ -377,32 +447,19 @@ def _run(
     rules = rules_sha256()
     previous = previous_loads(con)
     file_hashes: list[tuple[str, str]] = []
-    for done, inp in enumerate(files):
+    prepared = _prepared_files(files, reader, rules, previous, force)
+    for done, (inp, ready) in enumerate(zip(files, prepared, strict=True)):
         if progress is not None:
             progress(done, len(files), inp.rel)
-        data = inp.path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        file_hashes.append((inp.rel, sha))
-        file_rules = rules
-        folder = reader.folder_profile(inp.folder)
-        if folder is not None and inp.folder is not None:
-            extra = (inp.folder / FOLDER_PROFILE).read_bytes()
-            file_rules = hashlib.sha256(rules.encode() + extra).hexdigest()
-        prev = previous.get(inp.rel)
-        if (
-            not force
-            and prev is not None
-            and prev["sha256"] == sha
-            and prev["config_sha256"] == file_rules
-        ):
-            result.files.append(_unchanged_result(con, prev))
+        file_hashes.append((inp.rel, ready.sha))
+        if ready.load is None:
+            result.files.append(_unchanged_result(con, ready.prev))
             continue
-        started = time.perf_counter()
-        load = reader.read(inp, data, sha)
+        load = ready.load
+        _add_time(result, "read", ready.seconds)
         loading = time.perf_counter()
-        _add_time(result, "read", loading - started)
         try:
-            replace_file(con, load, file_rules, logged=prev is not None)
+            replace_file(con, load, ready.file_rules, logged=ready.prev is not None)
         except ReconciliationError as exc:
             load.result.status, load.result.reason = "failed", "reconciliation_failed"
             load.result.message = str(exc)

@@ -18,6 +18,7 @@ from capacity.ingest.parse import (
     cpr_sex,
     normalise_cpr,
     normalise_decimal,
+    on_distinct,
     parse_date,
     parse_int,
 )
@@ -235,14 +236,17 @@ def check_population(raw: RawTable, file: str, kind: str, vintage: str | None) -
     f = f.with_columns(
         code=map_distinct(f["kommunekode"], lambda v: resolve_municipality(v, allow_region=True)),
         sex=map_distinct(f["koen"], parse_sex),
-    ).with_columns(
-        year=parse_int(pl.col("aar"), 1900, 2100),
+        # Years and ages repeat on every row: each distinct text is parsed once.
+        year=on_distinct(f["aar"], lambda e: parse_int(e, 1900, 2100), pl.Int64),
         # DST writes "99 år og derover" / "99+"; plain numbers are the common case.
-        age=parse_int(
-            pl.col("alder").str.replace(r"(?i)^\s*(\d{1,3})\s*(år)?\s*(og derover|\+)?\s*$", "$1"),
-            0,
-            130,
+        age=on_distinct(
+            f["alder"],
+            lambda e: parse_int(
+                e.str.replace(r"(?i)^\s*(\d{1,3})\s*(år)?\s*(og derover|\+)?\s*$", "$1"), 0, 130
+            ),
+            pl.Int64,
         ),
+    ).with_columns(
         count=parse_int(pl.col("antal"), 0, INT32_MAX),
     )
     checks = [
