@@ -12,12 +12,13 @@ Results: printed as a Markdown table and saved to benchmarks/results/scale.json;
 docs/benchmarks.md holds the table of record.
 
 Run:  .venv/bin/python benchmarks/run_all.py [--scales 1,5,20] [--repeats 3] [--skip-report]
-      [--reuse-data] [--merge]
+      [--reuse-data] [--merge] [--tables-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -109,7 +110,8 @@ for p in db.parent.glob(db.name + "*"):
     p.unlink()
 out = subprocess.run([sys.executable, "-m", "capacity", "report", "--data-raw", {raw!r},
                       "--db", str(db), "--out", {out!r}], capture_output=True, text=True)
-pages = len(list(Path({out!r}).glob("*/*.html")))
+runs = sorted(Path({out!r}).glob("*/run.json"), key=lambda p: p.stat().st_mtime)
+pages = len(list(runs[-1].parent.glob("*.html"))) if runs else 0
 if out.returncode != 0 or pages == 0:
     sys.exit(f"report failed ({{out.returncode}}, {{pages}} pages): {{out.stdout[-1500:]}}")
 print(json.dumps({{"html_files": pages}}))
@@ -154,27 +156,52 @@ def main() -> None:
         action="store_true",
         help="replace only the measured (step, scale) pairs in benchmarks/results/scale.json",
     )
-    args = ap.parse_args()
-    load_before = os.getloadavg()
-    started = time.strftime("%Y-%m-%d %H:%M")
-    results: list[Measurement] = []
-    for factor in (int(s) for s in args.scales.split(",")):
-        results += bench_scale(
-            factor,
-            args.repeats,
-            do_forecast=factor <= 5,
-            do_report=factor == 1 and not args.skip_report,
-            reuse=args.reuse_data,
-        )
-    RESULTS.mkdir(exist_ok=True)
-    if args.merge and (RESULTS / "scale.json").exists():
-        results = merge(load(RESULTS / "scale.json"), results)
-    save(results, RESULTS / "scale.json")
-    load_after = os.getloadavg()
-    text = (
-        f"Run {started}; machine: {machine_description()}; load average (1, 5, 15 min) "
-        f"before {_load(load_before)}, after {_load(load_after)}.\n\n" + table_markdown(results)
+    ap.add_argument(
+        "--tables-only",
+        action="store_true",
+        help="measure nothing: rewrite scale.md from scale.json and runs.json",
     )
+    args = ap.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    runs_file = RESULTS / "runs.json"
+    runs = json.loads(runs_file.read_text("utf-8")) if runs_file.exists() else []
+    if args.tables_only:
+        results = load(RESULTS / "scale.json")
+    else:
+        load_before = os.getloadavg()
+        started = time.strftime("%Y-%m-%d %H:%M")
+        results = []
+        for factor in (int(s) for s in args.scales.split(",")):
+            results += bench_scale(
+                factor,
+                args.repeats,
+                do_forecast=factor <= 5,
+                do_report=factor == 1 and not args.skip_report,
+                reuse=args.reuse_data,
+            )
+        if args.merge and (RESULTS / "scale.json").exists():
+            results = merge(load(RESULTS / "scale.json"), results)
+        else:
+            runs = []
+        runs.append(
+            {
+                "started": started,
+                "scales": args.scales,
+                "repeats": args.repeats,
+                "machine": machine_description(),
+                "load_before": _load(load_before),
+                "load_after": _load(os.getloadavg()),
+            }
+        )
+        save(results, RESULTS / "scale.json")
+        runs_file.write_text(json.dumps(runs, indent=2), "utf-8")
+    header = "".join(
+        f"- run {r['started']} (scales {r['scales']}, {r['repeats']} runs each) on "
+        f"{r['machine']}; load average (1/5/15 min) before {r['load_before']}, "
+        f"after {r['load_after']}\n"
+        for r in runs
+    )
+    text = header + "\n" + table_markdown(results)
     (RESULTS / "scale.md").write_text(text, "utf-8")
     print(text)
 
