@@ -4,6 +4,7 @@ provider suggestions, meta and the key check."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -512,3 +513,62 @@ def test_a_database_from_an_older_schema_gets_the_new_columns(tmp_path):
     assert query(db, "SELECT count(paragraf_raw) FROM offers") == [(6,)]
     assert query(db, "SELECT count(*) FROM load_warnings") == [(1,)]
     assert_reconciled(db)
+
+
+@pytest.mark.parametrize("failing_side", ["reader", "writer"])
+def test_reading_ahead_keeps_file_order_and_stops_its_thread_on_a_failure(
+    tmp_path, monkeypatch, failing_side
+):
+    """Files are read in a background thread but written in discovery order. When reading or
+    writing one fails, the error reaches the caller, the files written before it stay
+    committed, and the reader thread is gone."""
+    import threading
+
+    from capacity.ingest import run as ingest_run
+    from capacity.ingest.load import LoadError
+
+    content = fixture("canonical_messy.csv")
+    deliveries = {f"placements/751/del_{i}.csv": content for i in range(6)}
+    data_raw = make_data_raw(tmp_path, deliveries)
+    db = tmp_path / "capacity.duckdb"
+    seen: list[str] = []
+    result = run_ingest(data_raw, db, progress=lambda done, total, rel: seen.append(rel))
+    written = [f.file for f in result.files]
+    assert [s for s in seen if s] == written
+    placements = [f for f in written if f.startswith("placements/")]
+    assert placements == sorted(placements) and len(placements) == 6
+    assert_reconciled(db)
+
+    broken = "placements/751/del_3.csv"
+    if failing_side == "reader":
+        read = ingest_run.FileReader.read
+
+        def failing_read(self, inp, data, sha):
+            if inp.rel == broken:
+                raise OSError("disk went away")
+            return read(self, inp, data, sha)
+
+        monkeypatch.setattr(ingest_run.FileReader, "read", failing_read)
+    else:
+        write = ingest_run.replace_file
+
+        def failing_write(con, load, rules, **kw):
+            if load.result.file == broken:
+                raise LoadError("the database refused the load", file=broken)
+            return write(con, load, rules, **kw)
+
+        monkeypatch.setattr(ingest_run, "replace_file", failing_write)
+    (data_raw / "placements/751/del_0.csv").write_bytes(content + b"\n")
+    (data_raw / "placements/751/del_5.csv").write_bytes(content + b"\n\n")
+    with pytest.raises((OSError, LoadError)):
+        run_ingest(data_raw, db, force=True)
+    assert not [t for t in threading.enumerate() if t.name.startswith("ingest-read")]
+    # del_0 was rewritten before the failure; del_5 was never reached.
+    sha = dict(query(db, "SELECT file, sha256 FROM load_log WHERE file LIKE '%del_%'"))
+    assert sha["placements/751/del_0.csv"] == _sha256(data_raw / "placements/751/del_0.csv")
+    assert sha["placements/751/del_5.csv"] == hashlib.sha256(content).hexdigest()
+    assert_reconciled(db)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

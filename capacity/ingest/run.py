@@ -15,6 +15,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -368,6 +369,7 @@ def run_ingest(
 class _Prepared:
     """One input file hashed and, unless unchanged since the last load, read and checked."""
 
+    inp: InputFile
     sha: str
     file_rules: str
     prev: dict | None
@@ -387,18 +389,16 @@ def _prepare(
         extra = (inp.folder / FOLDER_PROFILE).read_bytes()
         file_rules = hashlib.sha256(rules.encode() + extra).hexdigest()
     prev = previous.get(inp.rel)
-    if (
+    unchanged = (
         not force
         and prev is not None
-        and (prev["sha256"], prev["config_sha256"])
-        == (
-            sha,
-            file_rules,
-        )
-    ):
-        return _Prepared(sha, file_rules, prev, None, 0.0)
+        and prev["sha256"] == sha
+        and prev["config_sha256"] == file_rules
+    )
+    if unchanged:
+        return _Prepared(inp, sha, file_rules, prev, None, 0.0)
     load = reader.read(inp, data, sha)
-    return _Prepared(sha, file_rules, prev, load, time.perf_counter() - started)
+    return _Prepared(inp, sha, file_rules, prev, load, time.perf_counter() - started)
 
 
 def _prepared_files(
@@ -419,7 +419,7 @@ def _prepared_files(
         upcoming = iter(files)
         try:
             while True:
-                while len(pending) <= READ_AHEAD and (inp := next(upcoming, None)) is not None:
+                while len(pending) < READ_AHEAD and (inp := next(upcoming, None)) is not None:
                     pending.append(pool.submit(_prepare, inp, reader, rules, previous, force))
                 if not pending:
                     return
@@ -429,28 +429,20 @@ def _prepared_files(
                 future.cancel()
 
 
-def _run(
+def _load_files(
     con: duckdb.DuckDBPyConnection,
-    files: list[InputFile],
+    prepared: Iterator[_Prepared],
+    total: int,
     result: IngestResult,
     progress: Progress | None,
-    force: bool,
-) -> None:
-    key = check_key(stored_fingerprint(con))
-    if key.created:
-        result.notices.append(key_notice(key))
-    ensure_schema(con)
-    set_meta(con, {"key_fingerprint": key.fingerprint})
-    profiles, notices = load_profiles()
-    result.notices += notices
-    reader = FileReader(profiles, key)
-    rules = rules_sha256()
-    previous = previous_loads(con)
+) -> list[tuple[str, str]]:
+    """Write each prepared file in its own transaction, in order (the single writer); return
+    (file, sha256) of every file."""
     file_hashes: list[tuple[str, str]] = []
-    prepared = _prepared_files(files, reader, rules, previous, force)
-    for done, (inp, ready) in enumerate(zip(files, prepared, strict=True)):
+    for done, ready in enumerate(prepared):
+        inp = ready.inp
         if progress is not None:
-            progress(done, len(files), inp.rel)
+            progress(done, total, inp.rel)
         file_hashes.append((inp.rel, ready.sha))
         if ready.load is None:
             result.files.append(_unchanged_result(con, ready.prev))
@@ -473,6 +465,30 @@ def _run(
         )
         result.files.append(load.result)
         _add_time(result, "load", time.perf_counter() - loading)
+    return file_hashes
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    files: list[InputFile],
+    result: IngestResult,
+    progress: Progress | None,
+    force: bool,
+) -> None:
+    key = check_key(stored_fingerprint(con))
+    if key.created:
+        result.notices.append(key_notice(key))
+    ensure_schema(con)
+    set_meta(con, {"key_fingerprint": key.fingerprint})
+    profiles, notices = load_profiles()
+    result.notices += notices
+    reader = FileReader(profiles, key)
+    rules = rules_sha256()
+    previous = previous_loads(con)
+    # closing(): on an error the reader thread is stopped here, not whenever the generator is
+    # collected.
+    with closing(_prepared_files(files, reader, rules, previous, force)) as prepared:
+        file_hashes = _load_files(con, prepared, len(files), result, progress)
     if progress is not None:
         progress(len(files), len(files), "")
     vanished = sorted(set(previous) - {f.rel for f in files})
