@@ -81,7 +81,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 FOLDER_PROFILE = "profile.yaml"
 # Files read ahead of the one being written to the database (bounds the memory held).
-READ_AHEAD = 2
+READ_AHEAD = 3
 
 
 def rules_sha256() -> str:
