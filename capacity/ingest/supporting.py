@@ -30,6 +30,7 @@ from capacity.ingest.validate import (
     field_frame,
     header_positions,
     rules,
+    unparsed,
 )
 from capacity.ingest.vocab import (
     join_target_groups,
@@ -134,37 +135,15 @@ def check_offers(raw: RawTable, file: str, file_date: date | None) -> Checked:
             "missing_required",
             pl.col("virksomhedsform").is_null() & pl.col("ejerform").is_null(),
         ),
-        Check(
-            "virksomhedsform",
-            "invalid_value",
-            _present("virksomhedsform") & pl.col("ejerform").is_null(),
-        ),
-        Check(
-            "tilbud_id", "invalid_tilbud_id", _present("tilbud_id") & pl.col("tilbud").is_null()
-        ),
-        Check(
-            "afdeling_id",
-            "invalid_tilbud_id",
-            _present("afdeling_id") & pl.col("afdeling").is_null(),
-        ),
-        Check(
-            "beliggenhedskommune",
-            "unknown_municipality",
-            _present("beliggenhedskommune") & pl.col("belig_code").is_null(),
-        ),
-        Check(
-            "driftsherre",
-            "unknown_municipality",
-            _present("driftsherre") & pl.col("drift_code").is_null(),
-        ),
-        Check(
-            "paragraf",
-            "unknown_paragraph",
-            _present("paragraf") & pl.col("paragraf_code").is_null(),
-        ),
-        Check("pladser", "invalid_number", _present("pladser") & pl.col("places").is_null()),
-        Check("alder_fra", "invalid_number", _present("alder_fra") & pl.col("age_from").is_null()),
-        Check("alder_til", "invalid_number", _present("alder_til") & pl.col("age_to").is_null()),
+        unparsed("virksomhedsform", "invalid_value", "ejerform"),
+        unparsed("tilbud_id", "invalid_tilbud_id", "tilbud"),
+        unparsed("afdeling_id", "invalid_tilbud_id", "afdeling"),
+        unparsed("beliggenhedskommune", "unknown_municipality", "belig_code"),
+        unparsed("driftsherre", "unknown_municipality", "drift_code"),
+        unparsed("paragraf", "unknown_paragraph", "paragraf_code"),
+        unparsed("pladser", "invalid_number", "places"),
+        unparsed("alder_fra", "invalid_number", "age_from"),
+        unparsed("alder_til", "invalid_number", "age_to"),
         Check("alder_til", "invalid_number", pl.col("age_to") < pl.col("age_from")),
         Check(
             "takst",
@@ -172,7 +151,7 @@ def check_offers(raw: RawTable, file: str, file_date: date | None) -> Checked:
             _present("takst")
             & (pl.col("takst_text").is_null() | pl.col("takst_text").str.contains(r"^-.*[1-9]")),
         ),
-        Check("godkendt", "invalid_value", _present("godkendt") & pl.col("approved").is_null()),
+        unparsed("godkendt", "invalid_value", "approved"),
         Check(
             "cvr",
             "invalid_value",
@@ -219,9 +198,7 @@ def check_provider_mapping(raw: RawTable, file: str) -> Checked:
         Check(None, "duplicate_row", pl.col("_duplicate")),
         Check("leverandoer", "missing_required", pl.col("leverandoer").is_null()),
         Check("tilbud_id", "missing_required", pl.col("tilbud_id").is_null()),
-        Check(
-            "tilbud_id", "invalid_tilbud_id", _present("tilbud_id") & pl.col("tilbud").is_null()
-        ),
+        unparsed("tilbud_id", "invalid_tilbud_id", "tilbud"),
     ]
     rejects, warns, rejected = collect(f, checks, unique_key=(["leverandoer"], "leverandoer"))
     rows = f.filter(~rejected).select(
@@ -255,15 +232,11 @@ def check_population(raw: RawTable, file: str, kind: str, vintage: str | None) -
             Check(c, "missing_required", pl.col(c).is_null())
             for c in ("kommunekode", "aar", "alder", "koen", "antal")
         ],
-        Check(
-            "kommunekode",
-            "unknown_municipality",
-            _present("kommunekode") & pl.col("code").is_null(),
-        ),
-        Check("aar", "invalid_number", _present("aar") & pl.col("year").is_null()),
-        Check("alder", "invalid_number", _present("alder") & pl.col("age").is_null()),
-        Check("koen", "invalid_value", _present("koen") & pl.col("sex").is_null()),
-        Check("antal", "invalid_number", _present("antal") & pl.col("count").is_null()),
+        unparsed("kommunekode", "unknown_municipality", "code"),
+        unparsed("aar", "invalid_number", "year"),
+        unparsed("alder", "invalid_number", "age"),
+        unparsed("koen", "invalid_value", "sex"),
+        unparsed("antal", "invalid_number", "count"),
     ]
     rejects, warns, rejected = collect(
         f, checks, unique_key=(["code", "year", "age", "sex"], None)
@@ -299,26 +272,18 @@ def check_planned_capacity(raw: RawTable, file: str) -> Checked:
     checks = [
         Check(None, "duplicate_row", pl.col("_duplicate")),
         *[Check(c, "missing_required", pl.col(c).is_null()) for c in required],
-        Check(
-            "kommunekode",
-            "unknown_municipality",
-            _present("kommunekode") & pl.col("code").is_null(),
-        ),
-        Check("maalgruppe", "invalid_value", _present("maalgruppe") & pl.col("group").is_null()),
-        Check(
-            "paragraf",
-            "unknown_paragraph",
-            _present("paragraf") & pl.col("paragraf_code").is_null(),
-        ),
-        Check("pladser", "invalid_number", _present("pladser") & pl.col("places").is_null()),
+        unparsed("kommunekode", "unknown_municipality", "code"),
+        unparsed("maalgruppe", "invalid_value", "group"),
+        unparsed("paragraf", "unknown_paragraph", "paragraf_code"),
+        unparsed("pladser", "invalid_number", "places"),
         Check(
             "heraf_andre_kommuner",
             "invalid_number",
             (_present("heraf_andre_kommuner") & pl.col("others").is_null())
             | (pl.col("others") > pl.col("places")),
         ),
-        Check("aar", "invalid_number", _present("aar") & pl.col("year").is_null()),
-        Check("status", "invalid_value", _present("status") & pl.col("state").is_null()),
+        unparsed("aar", "invalid_number", "year"),
+        unparsed("status", "invalid_value", "state"),
     ]
     rejects, warns, rejected = collect(f, checks)
     rows = f.filter(~rejected).select(
@@ -354,23 +319,11 @@ def check_waiting_list(raw: RawTable, file: str) -> Checked:
             Check(c, "missing_required", pl.col(c).is_null())
             for c in ("cpr", "handlekommune", "maalgruppe", "henvisningsdato")
         ],
-        Check("cpr", "invalid_cpr", _present("cpr") & pl.col("birth_date").is_null()),
-        Check(
-            "handlekommune",
-            "unknown_municipality",
-            _present("handlekommune") & pl.col("code").is_null(),
-        ),
-        Check("maalgruppe", "invalid_value", _present("maalgruppe") & pl.col("group").is_null()),
-        Check(
-            "henvisningsdato",
-            "invalid_date",
-            _present("henvisningsdato") & pl.col("referral").is_null(),
-        ),
-        Check(
-            "placeringsdato",
-            "invalid_date",
-            _present("placeringsdato") & pl.col("placed").is_null(),
-        ),
+        unparsed("cpr", "invalid_cpr", "birth_date"),
+        unparsed("handlekommune", "unknown_municipality", "code"),
+        unparsed("maalgruppe", "invalid_value", "group"),
+        unparsed("henvisningsdato", "invalid_date", "referral"),
+        unparsed("placeringsdato", "invalid_date", "placed"),
         Check("placeringsdato", "end_before_start", pl.col("placed") < pl.col("referral")),
     ]
     rejects, warns, rejected = collect(f, checks)

@@ -77,6 +77,11 @@ class Check:
     condition: pl.Expr
 
 
+def unparsed(field: str, reason: str, parsed: str) -> Check:
+    """Reject a row whose ``field`` is filled in but did not parse into column ``parsed``."""
+    return Check(field, reason, pl.col(field).is_not_null() & pl.col(parsed).is_null())
+
+
 def rules() -> dict:
     """The ingest rules (capacity/conf/ingest.yaml)."""
     return load_conf("ingest")
@@ -293,37 +298,13 @@ def check_placements(raw: RawTable, profile: Profile, default_kommune: str | Non
     checks = [
         Check(None, "duplicate_row", pl.col("_duplicate")),
         *[Check(r, "missing_required", pl.col(r).is_null()) for r in required],
-        Check(
-            "cpr",
-            "invalid_cpr",
-            pl.col("cpr").is_not_null() & pl.col("birth_date").is_null(),
-        ),
-        Check(
-            "startdato",
-            "invalid_date",
-            pl.col("startdato").is_not_null() & pl.col("start_date").is_null(),
-        ),
-        Check(
-            "slutdato",
-            "invalid_date",
-            pl.col("slutdato").is_not_null() & pl.col("end_date").is_null(),
-        ),
+        unparsed("cpr", "invalid_cpr", "birth_date"),
+        unparsed("startdato", "invalid_date", "start_date"),
+        unparsed("slutdato", "invalid_date", "end_date"),
         Check("slutdato", "end_before_start", pl.col("end_date") < pl.col("start_date")),
-        Check(
-            "paragraf",
-            "unknown_paragraph",
-            pl.col("paragraf").is_not_null() & pl.col("paragraf_code").is_null(),
-        ),
-        Check(
-            "handlekommune",
-            "unknown_municipality",
-            pl.col("handlekommune").is_not_null() & pl.col("handle_code").is_null(),
-        ),
-        Check(
-            "betalingskommune",
-            "unknown_municipality",
-            pl.col("betalingskommune").is_not_null() & pl.col("betaling_code").is_null(),
-        ),
+        unparsed("paragraf", "unknown_paragraph", "paragraf_code"),
+        unparsed("handlekommune", "unknown_municipality", "handle_code"),
+        unparsed("betalingskommune", "unknown_municipality", "betaling_code"),
         Check(
             "pris",
             "invalid_price",
@@ -335,16 +316,8 @@ def check_placements(raw: RawTable, profile: Profile, default_kommune: str | Non
             "missing_required",
             pl.col("pris").is_not_null() & pl.col("prisenhed").is_null(),
         ),
-        Check(
-            "prisenhed",
-            "invalid_price_unit",
-            pl.col("prisenhed").is_not_null() & pl.col("unit").is_null(),
-        ),
-        Check(
-            "tilbud_id",
-            "invalid_tilbud_id",
-            pl.col("tilbud_id").is_not_null() & pl.col("tilbud_id_int").is_null(),
-        ),
+        unparsed("prisenhed", "invalid_price_unit", "unit"),
+        unparsed("tilbud_id", "invalid_tilbud_id", "tilbud_id_int"),
     ]
     warnings = [
         Check(
@@ -357,11 +330,7 @@ def check_placements(raw: RawTable, profile: Profile, default_kommune: str | Non
             Check(fld, "possible_mojibake", pl.col(fld).str.contains(MOJIBAKE))
             for fld in ("leverandoer", "primaer_maalgruppe", "afslutningsaarsag")
         ],
-        Check(
-            "leverandoer_kommune",
-            "unknown_provider_municipality",
-            pl.col("leverandoer_kommune").is_not_null() & pl.col("lev_kommune_code").is_null(),
-        ),
+        unparsed("leverandoer_kommune", "unknown_provider_municipality", "lev_kommune_code"),
         Check(
             "leverandoer_cvr",
             "invalid_provider_cvr",
