@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from capacity.forecast.inputs import normalise_episodes
+from capacity.forecast.inputs import HISTORY_SCHEMA, normalise_episodes
 from capacity.forecast.panel import OPEN_END, day_number, jan1
 
 
@@ -65,12 +65,5 @@ def compute_history_from_episodes(
             )
     return pl.DataFrame(
         rows,
-        schema={
-            "kommunekode": pl.String,
-            "year": pl.Int64,
-            "census": pl.Float64,
-            "stock": pl.Float64,
-            "inflow": pl.Float64,
-            "outflow": pl.Float64,
-        },
+        schema=HISTORY_SCHEMA,
     )

@@ -18,7 +18,12 @@ import polars as pl
 
 from capacity.config import load_conf
 from capacity.forecast.history import compute_history_from_episodes
-from capacity.forecast.inputs import ForecastInput
+from capacity.forecast.inputs import (
+    EPISODE_SCHEMA,
+    HISTORY_SCHEMA,
+    POPULATION_SCHEMA,
+    ForecastInput,
+)
 from capacity.forecast.panel import EPOCH, jan1
 
 
@@ -127,14 +132,7 @@ def _to_frame(
             "birth_date": [EPOCH + dt.timedelta(days=int(b)) for b in birth],
             "paragraf_series": [series] * len(person),
         },
-        schema={
-            "person_key": pl.String,
-            "kommunekode": pl.String,
-            "start_date": pl.Date,
-            "end_date": pl.Date,
-            "birth_date": pl.Date,
-            "paragraf_series": pl.String,
-        },
+        schema={**EPISODE_SCHEMA, "paragraf_series": pl.String},
     )
 
 
@@ -234,12 +232,7 @@ def _population_frame(
             rows.append((code, int(y), float(pop[i, j]), kind))
     return pl.DataFrame(
         rows,
-        schema={
-            "kommunekode": pl.String,
-            "year": pl.Int64,
-            "population": pl.Float64,
-            "kind": pl.String,
-        },
+        schema=POPULATION_SCHEMA,
         orient="row",
     )
 
@@ -347,14 +340,7 @@ def make_history_input(
             )
     history = pl.DataFrame(
         hist_rows,
-        schema={
-            "kommunekode": pl.String,
-            "year": pl.Int64,
-            "census": pl.Float64,
-            "stock": pl.Float64,
-            "inflow": pl.Float64,
-            "outflow": pl.Float64,
-        },
+        schema=HISTORY_SCHEMA,
         orient="row",
     )
     pop = np.asarray(population, dtype=float)
@@ -365,23 +351,10 @@ def make_history_input(
     ]
     pop_frame = pl.DataFrame(
         pop_rows,
-        schema={
-            "kommunekode": pl.String,
-            "year": pl.Int64,
-            "population": pl.Float64,
-            "kind": pl.String,
-        },
+        schema=POPULATION_SCHEMA,
         orient="row",
     )
-    empty = pl.DataFrame(
-        schema={
-            "person_key": pl.String,
-            "kommunekode": pl.String,
-            "start_date": pl.Date,
-            "end_date": pl.Date,
-            "birth_date": pl.Date,
-        }
-    )
+    empty = pl.DataFrame(schema=EPISODE_SCHEMA)
     return ForecastInput(
         target_group=target_group,
         history=history,
