@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from capacity.commands.demo import demo
 from capacity.config import CONF_DIR, load_conf, municipalities
 from capacity.demo import write_demo
+from capacity.disclosure.cpr import cpr_birth_date
 
 REASONS = {
     "invalid_cpr", "end_before_start", "unknown_paragraph", "invalid_price", "duplicate_row",
@@ -97,21 +98,7 @@ def _cpr_digits(value: str | None) -> str:
 
 
 def _cpr_valid(value: str | None) -> bool:
-    digits = _cpr_digits(value)
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    dd, mm, yy, d7 = int(digits[:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6])
-    if d7 <= 3:
-        century = 1900
-    elif d7 in (4, 9):
-        century = 2000 if yy <= 36 else 1900
-    else:
-        century = 2000 if yy <= 57 else 1800
-    try:
-        date(century + yy, mm, dd)
-    except ValueError:
-        return False
-    return True
+    return cpr_birth_date(_cpr_digits(value)) is not None
 
 
 def _parse_date(value: str | None) -> date | None:
